@@ -1,0 +1,59 @@
+"""The one settings class.
+
+Built at entrypoints (CLI, console, flows, API) with ``Settings()`` and passed down; nothing in
+``core`` reads the environment on its own. Every field can be set with an environment variable
+named ``PROMPTLOOP_<FIELD>`` (e.g. ``PROMPTLOOP_DATABASE_URL``) or in a ``.env`` file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PROMPTLOOP_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of any Postgres >= 14 (postgresql+psycopg://user:pass@host/db). "
+            "When unset, promptloop starts and reuses a local cluster under `home`."
+        ),
+    )
+    home: Path = Field(
+        default=Path("~/.promptloop"),
+        description="Data directory of the embedded Postgres cluster, logs and local state.",
+    )
+    embedded_postgres_version: int = Field(
+        default=18, description="Major version of the embedded server (16 or 18, shipped by the wheel)."
+    )
+    embedded_database: str = Field(default="promptloop", description="Database name in the embedded cluster.")
+    user: str | None = Field(
+        default=None,
+        description="Acting user (email) for CLI commands; `--user` overrides it.",
+    )
+    timezone: str = Field(default="UTC", description="Time zone of schedules and daily aggregates.")
+    console_port: int = Field(default=8501, ge=1, le=65535)
+    log_level: str = Field(default="INFO")
+
+    @field_validator("home")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("database_url")
+    @classmethod
+    def _only_postgres(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+            raise ValueError(
+                "PROMPTLOOP_DATABASE_URL must be a Postgres URL (postgresql+psycopg://user:pass@host:5432/db); "
+                "Postgres is the only supported database"
+            )
+        return value

@@ -1,0 +1,67 @@
+"""Per-prompt settings, stored as JSON on the prompt and validated here.
+
+Later modules add their own fields with defaults (thresholds, targets); a stored document that
+lacks a field gets the default, so adding a field never needs a data migration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.orm import Session
+
+from core.errors import ValidationError as PromptloopValidationError
+from core.governance.audit import record_event
+from core.registry.prompts import get_prompt
+
+
+class PromptSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    segment_dimensions: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Keys of an execution's segment attributes that define its segment for rollups and "
+            "covariate adjustment (e.g. expertise, language). Keep it to a few low-cardinality keys."
+        ),
+        max_length=4,
+    )
+
+    @field_validator("segment_dimensions")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not name.isidentifier():
+                raise ValueError(f"'{name}' is not a valid dimension name (letters, digits, '_')")
+        if len(set(value)) != len(value):
+            raise ValueError("dimension names must be unique")
+        return value
+
+
+def prompt_settings(raw: dict[str, Any]) -> PromptSettings:
+    return PromptSettings.model_validate(raw or {})
+
+
+def update_prompt_settings(
+    session: Session, *, prompt_name: str, changes: dict[str, Any], actor: str
+) -> PromptSettings:
+    """Merge ``changes`` into the prompt's settings after validating the result; audited."""
+    prompt = get_prompt(session, name=prompt_name, for_update=True)
+    before = prompt_settings(prompt.settings)
+    try:
+        after = PromptSettings.model_validate(before.model_dump() | changes)
+    except ValidationError as exc:
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise PromptloopValidationError(f"invalid settings for '{prompt_name}': {detail}") from None
+    prompt.settings = after.model_dump(mode="json")
+    record_event(
+        session,
+        actor=actor,
+        action="prompt.settings_changed",
+        entity_type="prompt",
+        entity_id=prompt.id,
+        before=before.model_dump(mode="json"),
+        after=after.model_dump(mode="json"),
+    )
+    return after

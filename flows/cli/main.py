@@ -1,0 +1,69 @@
+"""The ``promptloop`` command: a thin shell over ``core``.
+
+Each command parses its input, calls core inside one transaction, and prints the result. Expected
+errors (``core.errors.PromptloopError`` and its kin) become one ``error: ...`` line on stderr and
+exit status 1 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+import typer
+from pydantic import ValidationError as SettingsError
+from typer.core import TyperGroup
+
+from core.config import Settings
+from core.errors import PromptloopError
+from flows.cli import db, prompts, run
+from flows.cli.context import CliContext
+
+
+class _Root(TyperGroup):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PromptloopError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        finally:
+            obj = ctx.obj
+            if isinstance(obj, CliContext):
+                obj.close()
+
+
+app = typer.Typer(
+    cls=_Root,
+    help="promptloop: prompts that improve themselves under human control.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(prompts.app, name="prompts")
+app.command("console")(run.console_cmd)
+app.command("demo")(run.demo_cmd)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    user: str | None = typer.Option(None, "--user", help="Act as this user (default: PROMPTLOOP_USER)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = Settings()
+    except SettingsError as exc:
+        typer.echo(f"error: invalid settings: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    ctx.obj = CliContext(settings=settings, user_override=user)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()
