@@ -40,8 +40,8 @@ def _admin_conninfo(url: str) -> str:
 
 
 def _database_url(server_url: str, name: str) -> str:
-    return make_url(server_url).set(database=name, drivername="postgresql+psycopg").render_as_string(
-        hide_password=False
+    return (
+        make_url(server_url).set(database=name, drivername="postgresql+psycopg").render_as_string(hide_password=False)
     )
 
 
