@@ -7,6 +7,7 @@ named ``PROMPTLOOP_<FIELD>`` (e.g. ``PROMPTLOOP_DATABASE_URL``) or in a ``.env``
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -41,10 +42,36 @@ class Settings(BaseSettings):
     console_port: int = Field(default=8501, ge=1, le=65535)
     log_level: str = Field(default="INFO")
 
+    redaction_patterns: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Extra redaction patterns for free text (errors, corrections), as a JSON object "
+            '{"NAME": "regex"}; a match is stored as [NAME]. Applied after the built-in ones '
+            "(secrets, emails, card and phone numbers; see docs/ingest-format.md)."
+        ),
+    )
+    ingest_bulk_threshold: int = Field(
+        default=2000,
+        ge=1,
+        description="Batches with more records than this take the COPY path; smaller ones a multi-row INSERT.",
+    )
+
     @field_validator("home")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("redaction_patterns")
+    @classmethod
+    def _compilable(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, pattern in value.items():
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+                raise ValueError(f"redaction pattern name '{name}' must be letters, digits and '_'")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"redaction pattern '{name}' is not a valid regular expression: {exc}") from None
+        return value
 
     @field_validator("database_url")
     @classmethod

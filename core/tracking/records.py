@@ -19,11 +19,10 @@ Outcome — evidence about an execution::
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 ClientId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 SegmentValue = str | int | float | bool
@@ -37,18 +36,19 @@ class OutcomeKind(StrEnum):
     USER_RATING = "USER_RATING"
 
 
+TIMEZONE_NEEDED = "timestamp needs a time zone (e.g. 2026-11-20T10:15:00Z)"
+
+
 class _Record(BaseModel):
+    """Shared fields. Checks are pydantic-core constraints where possible and at most one Python
+    validator per record: ingestion validates hundreds of thousands of records per second."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: ClientId
-    occurred_at: datetime
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("timestamp needs a time zone (e.g. 2026-11-20T10:15:00Z)")
-        return value.astimezone(UTC)
+    # A naive timestamp is an error (TIMEZONE_NEEDED). The offset is kept as sent (converting costs
+    # more than the rest of validation): Postgres stores the instant.
+    occurred_at: AwareDatetime
 
 
 class ExecutionRecord(_Record):
@@ -67,18 +67,27 @@ class ExecutionRecord(_Record):
     session_id: str | None = Field(default=None, max_length=200)
     segment: dict[str, SegmentValue] = Field(default_factory=dict, max_length=32)
 
-    @field_validator("sections")
-    @classmethod
-    def _unique_sections(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("section ids must be unique")
-        return value
-
     @model_validator(mode="after")
-    def _arm_needs_experiment(self) -> ExecutionRecord:
+    def _check(self) -> ExecutionRecord:
+        if self.label == "" or self.experiment == "" or self.arm == "":
+            # CSV cells and some clients send "" for "no label": the same thing as leaving it out.
+            # (Fields of a frozen model are set this way, once, right after validation.)
+            for name in ("label", "experiment", "arm"):
+                object.__setattr__(self, name, getattr(self, name) or None)
         if self.arm is not None and self.experiment is None:
             raise ValueError("arm is set but experiment is not")
+        sections = self.sections
+        if len(sections) > 1 and len(set(sections)) != len(sections):
+            raise ValueError("sections: section ids must be unique")
         return self
+
+
+_NEEDED: dict[OutcomeKind, tuple[str, ...]] = {
+    OutcomeKind.EXECUTION_FAILURE: ("error",),
+    OutcomeKind.USER_CORRECTION: ("original", "corrected"),
+    OutcomeKind.QUALITY_SCORE: ("score",),
+    OutcomeKind.USER_RATING: ("rating",),
+}
 
 
 class OutcomeRecord(_Record):
@@ -94,13 +103,7 @@ class OutcomeRecord(_Record):
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> OutcomeRecord:
-        needed: dict[OutcomeKind, tuple[str, ...]] = {
-            OutcomeKind.EXECUTION_FAILURE: ("error",),
-            OutcomeKind.USER_CORRECTION: ("original", "corrected"),
-            OutcomeKind.QUALITY_SCORE: ("score",),
-            OutcomeKind.USER_RATING: ("rating",),
-        }
-        missing = [name for name in needed.get(self.kind, ()) if getattr(self, name) is None]
+        missing = [name for name in _NEEDED.get(self.kind, ()) if getattr(self, name) is None]
         if missing:
             raise ValueError(f"{self.kind.value} needs {', '.join(missing)}")
         return self

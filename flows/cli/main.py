@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from core.config import Settings
 from core.errors import PromptloopError
-from flows.cli import db, prompts, run
+from flows.cli import db, demo, prompts, run, tracking
 from flows.cli.context import CliContext
 
 
@@ -43,8 +43,11 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(prompts.app, name="prompts")
+app.command("ingest")(tracking.ingest)
+app.add_typer(tracking.rollups_app, name="rollups")
 app.command("console")(run.console_cmd)
 app.command("demo")(run.demo_cmd)
+app.command("seed-demo")(demo.seed_demo)
 
 
 @app.callback()
