@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +42,40 @@ class Settings(BaseSettings):
     console_port: int = Field(default=8501, ge=1, le=65535)
     log_level: str = Field(default="INFO")
 
+    # --- governance (core.governance.rules.GovernanceRules is built from these) ---
+    two_person_rule: bool = Field(
+        default=True, description="The requester of a change request may not approve it themselves."
+    )
+    automation_min_sample_size: int = Field(
+        default=100,
+        ge=1,
+        description="Automated proposals need at least this many executions in every compared group.",
+    )
+    automation_min_confidence: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Automated proposals need at least this confidence (e.g. 1 − q-value) in the effect.",
+    )
+    watch_window_days: int = Field(
+        default=7, ge=1, description="Days after a promotion during which the policy-update flow watches it."
+    )
+
+    # --- notifications (channels themselves live in the database, managed by admins) ---
+    notify_max_attempts: int = Field(default=5, ge=1, description="Attempts per delivery before it is marked failed.")
+    notify_attempts_per_run: int = Field(
+        default=3, ge=1, description="Attempts with backoff within one delivery run (tenacity)."
+    )
+    notify_backoff_seconds: float = Field(
+        default=1.0, ge=0, description="Base of the exponential backoff between delivery attempts."
+    )
+    notify_timeout_seconds: float = Field(default=10.0, gt=0, description="Per-request timeout of a delivery.")
+    smtp_host: str | None = Field(default=None, description="SMTP server for email channels.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str | None = Field(default=None)
+    smtp_password: SecretStr | None = Field(default=None)
+    smtp_from: str = Field(default="promptloop@localhost", description="From address of notification emails.")
     redaction_patterns: dict[str, str] = Field(
         default_factory=dict,
         description=(

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from core.config import Settings
 from core.errors import PromptloopError
-from flows.cli import db, demo, prompts, run, tracking
+from flows.cli import changes, db, demo, notify, prompts, run, tracking, users
 from flows.cli.context import CliContext
 
 
@@ -43,6 +43,9 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(prompts.app, name="prompts")
+app.add_typer(changes.app, name="changes")
+app.add_typer(users.app, name="users")
+app.add_typer(notify.app, name="notify")
 app.command("ingest")(tracking.ingest)
 app.add_typer(tracking.rollups_app, name="rollups")
 app.command("console")(run.console_cmd)

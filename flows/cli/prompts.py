@@ -1,24 +1,38 @@
-"""`promptloop prompts ...`: the prompt registry."""
+"""`promptloop prompts ...`: the prompt registry.
+
+Creating prompts and adding versions changes nothing production uses and records ``--user`` (or
+the OS account) as the author. Moving a label does: ``label``, ``rollback`` and ``add-version
+--label`` open a change request acting as ``--user``/``PROMPTLOOP_USER`` (an existing user), which
+another operator approves; an admin may pass ``--apply`` to apply it at once with the reason.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from core.db.models.registry import Prompt, PromptVersion
+from core.governance.changes import propose_promotion, propose_rollback
+from core.governance.prompt_settings import change_prompt_settings
 from core.registry import diff as diffs
-from core.registry.labels import current_labels, label_history, move_label, rollback_label
+from core.registry.labels import current_labels, label_history
 from core.registry.prompts import create_prompt, get_prompt, list_prompts
 from core.registry.semver import Bump
+from core.registry.settings import prompt_settings
 from core.registry.spec import load_spec
 from core.registry.versions import add_version, get_version, latest_version, list_versions
-from flows.cli.context import echo_json, get
+from flows.cli.changes import echo_proposal
+from flows.cli.context import echo_json, get, parse_key_values
 
 app = typer.Typer(help="Prompts, versions, labels, diffs and rollbacks.", no_args_is_help=True)
 
 JSON = typer.Option(False, "--json", help="Print JSON instead of text.")
+APPLY = typer.Option(
+    False, "--apply", help="Admins only: apply at once, without a second reviewer (still a change request, audited)."
+)
 
 
 def _version_dict(version: PromptVersion, *, with_content: bool = False) -> dict[str, Any]:
@@ -56,8 +70,11 @@ def add_version_cmd(
     file: Path = typer.Option(..., "--file", "-f", help="Version spec (YAML or JSON)."),
     bump: str | None = typer.Option(None, "--bump", help="major, minor or patch (default: inferred)."),
     parent: str | None = typer.Option(None, "--parent", help="Parent version (default: the latest)."),
-    label: str | None = typer.Option(None, "--label", help="Point this label at the new version."),
-    reason: str = typer.Option("", "--reason", "-r", help="Why (recorded with the label move)."),
+    label: str | None = typer.Option(
+        None, "--label", help="Propose pointing this label at the new version (a change request)."
+    ),
+    reason: str = typer.Option("", "--reason", "-r", help="Why (kept with the change request)."),
+    apply: bool = APPLY,
 ) -> None:
     """Add a version from a spec file (an identical existing version is reused, not duplicated)."""
     if bump not in (None, "major", "minor", "patch"):
@@ -75,21 +92,24 @@ def add_version_cmd(
             notes=spec.notes,
         )
         version = added.version.version
+        proposal = None
         if label:
-            move_label(
+            proposal = propose_promotion(
                 session,
+                actor=cli.principal(session),
+                rules=cli.rules,
                 prompt_name=name,
                 label=label,
                 version=version,
-                actor=cli.actor,
                 reason=reason or f"added version {version}",
+                apply_now=apply,
             )
     if added.created:
         typer.echo(f"added {name} {version}" + (f" ({added.bump} bump)" if added.bump else ""))
     else:
         typer.echo(f"{name} {version} has identical content; reused it")
-    if label:
-        typer.echo(f"label {label} → {version}")
+    if proposal is not None and not echo_proposal(proposal):
+        raise typer.Exit(1)
 
 
 def _as_bump(value: str | None) -> Bump | None:
@@ -238,24 +258,42 @@ def diff(
         typer.echo(diffs.unified_diff(before, after, name_before=f"{name}@{v1}", name_after=f"{name}@{v2}"))
 
 
+def _after(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("use an ISO time, e.g. 2026-02-01T09:00+00:00", param_hint="--after") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
 @app.command()
 def label(
     ctx: typer.Context,
     name: str = typer.Argument(...),
     version: str = typer.Argument(...),
     label_name: str = typer.Option(..., "--label", "-l", help="Label to move (e.g. production)."),
-    reason: str = typer.Option(..., "--reason", help="Why (recorded in the label history)."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept with the request and the label history)."),
+    apply: bool = APPLY,
+    after: str | None = typer.Option(None, "--after", help="Apply no earlier than this ISO time once approved."),
 ) -> None:
-    """Point a label at a version."""
+    """Propose pointing a label at a version: opens a change request another operator approves."""
     cli = get(ctx)
     with cli.session() as session:
-        result = move_label(
-            session, prompt_name=name, label=label_name, version=version, actor=cli.actor, reason=reason
+        proposal = propose_promotion(
+            session,
+            actor=cli.principal(session),
+            rules=cli.rules,
+            prompt_name=name,
+            label=label_name,
+            version=version,
+            reason=reason,
+            apply_now=apply,
+            apply_after=_after(after),
         )
-    if result.moved:
-        typer.echo(f"label {label_name}: {result.from_version or '∅'} → {result.to_version}")
-    else:
-        typer.echo(f"label {label_name} already points at {result.to_version}")
+    if not echo_proposal(proposal):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -265,9 +303,46 @@ def rollback(
     label_name: str = typer.Option(..., "--label", "-l"),
     to: str | None = typer.Option(None, "--to", help="Version to go back to (default: the label's previous one)."),
     reason: str = typer.Option(..., "--reason"),
+    apply: bool = APPLY,
 ) -> None:
-    """Move a label back to an earlier version (recorded as a rollback)."""
+    """Propose moving a label back to an earlier version: opens a rollback change request."""
     cli = get(ctx)
     with cli.session() as session:
-        result = rollback_label(session, prompt_name=name, label=label_name, to=to, actor=cli.actor, reason=reason)
-    typer.echo(f"rolled back {label_name}: {result.from_version} → {result.to_version}")
+        proposal = propose_rollback(
+            session,
+            actor=cli.principal(session),
+            rules=cli.rules,
+            prompt_name=name,
+            label=label_name,
+            to=to,
+            reason=reason,
+            apply_now=apply,
+        )
+    if not echo_proposal(proposal):
+        raise typer.Exit(1)
+
+
+@app.command()
+def settings(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    set_: list[str] = typer.Option(
+        [], "--set", help='key=value (JSON value), e.g. --set \'segment_dimensions=["expertise","language"]\'.'
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Show a prompt's settings, or change them with --set (admins only)."""
+    cli = get(ctx)
+    with cli.session() as session:
+        if set_:
+            current = change_prompt_settings(
+                session, actor=cli.principal(session), prompt_name=name, changes=parse_key_values(set_)
+            )
+        else:
+            current = prompt_settings(get_prompt(session, name=name).settings)
+    data = current.model_dump(mode="json")
+    if as_json:
+        echo_json(data)
+        return
+    for key, value in data.items():
+        typer.echo(f"{key}: {value}")

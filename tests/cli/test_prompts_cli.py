@@ -49,6 +49,7 @@ def test_round_trip(runner: CliRunner, tmp_path: Path) -> None:
         )
     )
 
+    _ok(runner, "users", "add", "tester@example.com", "--role", "admin", "--no-password")  # the bootstrap admin
     assert "created prompt thought_to_intent" in _ok(runner, "prompts", "create", "thought_to_intent", "-d", "intents")
     out = _ok(
         runner,
@@ -61,13 +62,25 @@ def test_round_trip(runner: CliRunner, tmp_path: Path) -> None:
         "production",
         "--reason",
         "launch",
+        "--apply",
     )
     assert "added thought_to_intent 1.0.0" in out
-    assert "label production → 1.0.0" in out
+    assert "label production: ∅ → 1.0.0" in out
     assert "identical content; reused it" in _ok(runner, "prompts", "add-version", "thought_to_intent", "-f", str(v1))
     out = _ok(runner, "prompts", "add-version", "thought_to_intent", "-f", str(v2))
     assert "added thought_to_intent 1.1.0 (minor bump)" in out
-    out = _ok(runner, "prompts", "label", "thought_to_intent", "1.1.0", "--label", "production", "--reason", "schema")
+    out = _ok(
+        runner,
+        "prompts",
+        "label",
+        "thought_to_intent",
+        "1.1.0",
+        "--label",
+        "production",
+        "--reason",
+        "schema",
+        "--apply",
+    )
     assert "label production: 1.0.0 → 1.1.0" in out
 
     out = _ok(runner, "prompts", "diff", "thought_to_intent", "1.0.0", "1.1.0")
@@ -78,8 +91,8 @@ def test_round_trip(runner: CliRunner, tmp_path: Path) -> None:
     diff_json = json.loads(_ok(runner, "prompts", "diff", "thought_to_intent", "1.0.0", "1.1.0", "--json"))
     assert diff_json["added"] == ["output_schema"]
 
-    assert "rolled back production: 1.1.0 → 1.0.0" in _ok(
-        runner, "prompts", "rollback", "thought_to_intent", "--label", "production", "--reason", "regression"
+    assert "label production: 1.1.0 → 1.0.0" in _ok(
+        runner, "prompts", "rollback", "thought_to_intent", "--label", "production", "--reason", "regression", "--apply"
     )
     history = json.loads(_ok(runner, "prompts", "history", "thought_to_intent", "--label", "production", "--json"))
     assert [(h["from_version"], h["to_version"], h["kind"]) for h in history] == [
@@ -121,6 +134,7 @@ def test_round_trip(runner: CliRunner, tmp_path: Path) -> None:
 def test_domain_errors_are_one_clear_line(runner: CliRunner, tmp_path: Path, args: list[str], message: str) -> None:
     spec = tmp_path / "v1.yaml"
     spec.write_text(V1)
+    _ok(runner, "users", "add", "tester@example.com", "--role", "admin", "--no-password")
     _ok(runner, "prompts", "create", "thought_to_intent")
     _ok(
         runner,
@@ -133,6 +147,7 @@ def test_domain_errors_are_one_clear_line(runner: CliRunner, tmp_path: Path, arg
         "production",
         "--reason",
         "go",
+        "--apply",
     )
     result = runner.invoke(app, args)
     assert result.exit_code == 1
