@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import ValidationError as PromptloopValidationError
 from core.governance.audit import record_event
+from core.insights.settings import InsightSettings
 from core.registry.prompts import get_prompt
 
 
@@ -27,6 +28,7 @@ class PromptSettings(BaseModel):
         ),
         max_length=4,
     )
+    insights: InsightSettings = Field(default_factory=InsightSettings, description="Insight rule thresholds.")
 
     @field_validator("segment_dimensions")
     @classmethod

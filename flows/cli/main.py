@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from core.config import Settings
 from core.errors import PromptloopError
-from flows.cli import changes, db, demo, notify, prompts, run, tracking, users
+from flows.cli import changes, db, demo, insights, notify, prompts, run, tracking, users
 from flows.cli.context import CliContext
 
 
@@ -46,6 +46,9 @@ app.add_typer(prompts.app, name="prompts")
 app.add_typer(changes.app, name="changes")
 app.add_typer(users.app, name="users")
 app.add_typer(notify.app, name="notify")
+app.add_typer(insights.insights_app, name="insights")
+app.add_typer(insights.recommendations_app, name="recommendations")
+app.add_typer(insights.reports_app, name="reports")
 app.command("ingest")(tracking.ingest)
 app.add_typer(tracking.rollups_app, name="rollups")
 app.command("console")(run.console_cmd)
