@@ -19,11 +19,29 @@ VIEWS = Path(__file__).resolve().parent / "views"
 
 st.set_page_config(page_title="promptloop", page_icon=":material/autorenew:", layout="wide")
 
+from console import auth  # noqa: E402  (needs the sys.path fix above)
+
+# Until someone signs in, the navigation holds only the sign-in page, so every page is gated.
+principal = auth.gate()
+
 navigation = st.navigation(
     {
+        "Monitor": [
+            st.Page(VIEWS / "overview.py", title="Overview", icon=":material/monitoring:", default=True),
+        ],
         "Registry": [
             st.Page(VIEWS / "prompts.py", title="Prompts", icon=":material/description:", url_path="prompts"),
         ],
+        "Governance": [
+            st.Page(VIEWS / "approvals.py", title="Approvals", icon=":material/task_alt:", url_path="approvals"),
+            st.Page(VIEWS / "audit.py", title="Audit log", icon=":material/history:", url_path="audit"),
+        ],
+        **(
+            {"Admin": [st.Page(VIEWS / "admin.py", title="Admin", icon=":material/settings:", url_path="admin")]}
+            if auth.is_admin(principal)
+            else {}
+        ),
     }
 )
+auth.sidebar(principal)
 navigation.run()

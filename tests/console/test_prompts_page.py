@@ -15,7 +15,7 @@ from tests.registry.factories import content, with_section_text
 
 
 def test_empty_database_shows_how_to_start(console_app: Callable[..., AppTest]) -> None:
-    at = console_app()
+    at = console_app(page="views/prompts.py")
     assert not at.exception
     assert any("No prompts yet" in info.value for info in at.info)
 
@@ -26,7 +26,7 @@ def test_lists_prompts_versions_and_labels(engine: Engine, console_app: Callable
         add_version(s, prompt_name="thought_to_intent", content=content(), actor="a@x.io")
         add_version(s, prompt_name="thought_to_intent", content=with_section_text("task_context", "v2"), actor="b@x.io")
         move_label(s, prompt_name="thought_to_intent", label="production", version="1.0.1", actor="a@x.io", reason="go")
-    at = console_app()
+    at = console_app(page="views/prompts.py")
     assert not at.exception
     summary = at.dataframe[0].value
     assert summary.loc[0, "prompt"] == "thought_to_intent"

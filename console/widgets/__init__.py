@@ -1,0 +1,1 @@
+"""Building blocks shared by console pages: filters, headline figures and chart builders."""
