@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         le=1,
         description="Automated proposals need at least this confidence (e.g. 1 − q-value) in the effect.",
     )
+    recommend_fdr: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="False discovery rate of the weekly Benjamini–Hochberg family of section tests.",
+    )
     watch_window_days: int = Field(
         default=7, ge=1, description="Days after a promotion during which the policy-update flow watches it."
     )

@@ -41,6 +41,7 @@ class SectionTest:
 class Floors:
     min_group_size: int
     min_confidence: float  # confidence := 1 − q (Benjamini–Hochberg q-value over the run's tests)
+    max_q: float  # the false discovery rate the run's BH family is controlled at
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def floors_for(insight_settings: InsightSettings, settings: Settings) -> Floors:
     return Floors(
         min_group_size=insight_settings.recommend_min_group_size or settings.automation_min_sample_size,
         min_confidence=insight_settings.recommend_min_confidence or settings.automation_min_confidence,
+        max_q=settings.recommend_fdr,
     )
 
 

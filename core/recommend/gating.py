@@ -4,8 +4,11 @@ Section ADD / REMOVE: every section test of the run (all prompts) with a p-value
 Benjamini–Hochberg family; a test becomes a recommendation only if
 
 * both groups have at least ``min_group_size`` executions in the strata the estimate used,
-* its confidence, defined as 1 − q (q: its BH q-value, the smallest false discovery rate at which it
-  would be declared), is at least ``min_confidence`` (default 0.8, i.e. q ≤ 0.2),
+* its BH q-value (the smallest false discovery rate at which it would be declared) is at most the
+  run's false discovery rate ``recommend_fdr`` (default 0.05), so at most about 5 % of the section
+  recommendations of a run are expected to be false,
+* its confidence, defined as 1 − q, is at least ``min_confidence`` (default 0.8; implied by the
+  previous condition at the default FDR, kept as the governance floor automation is held to),
 * it is applicable to the serving version: ADD (optional → required) needs an optional section with a
   positive effect; REMOVE (→ banned) a non-guardrail section with a negative effect. Guardrail
   sections are never recommended for removal, whatever the data say.
@@ -123,11 +126,13 @@ def _refusal(a: PromptAnalysis, t: SectionTest, q: float | None) -> str | None:
     """Why a section test is not recommended (None: it is); the first failed condition wins."""
     r, f = t.result, a.floors
     confidence = 1 - q if q is not None else 0.0
+    q_value = math.nan if q is None else q  # the messages below are built eagerly
     helps = r.effect > 0
     conditions = (
         (q is None, f"not testable ({r.code})"),
         (t.kind == "guardrail", "guardrail section: never recommended for removal"),
         (min(r.n_included, r.n_excluded) < f.min_group_size, f"fewer than {f.min_group_size} executions in a group"),
+        (q_value > f.max_q, f"q-value {q_value:.3f} above the false discovery rate {f.max_q}"),
         (confidence < f.min_confidence, f"confidence {confidence:.2f} below the floor {f.min_confidence}"),
         (helps and t.kind is None, "helps, but is not in the serving version"),
         (helps and t.kind != "optional", "helps, but is already required in the serving version"),
@@ -256,7 +261,7 @@ def _combinations(
             why = "differs by sections without their own evidence: " + ", ".join(unproven)
             considered.append(Considered(a.prompt, "section_combination", why, figures))
             continue
-        if t.delta <= 0 or small or 1 - q < a.floors.min_confidence:
+        if t.delta <= 0 or small or q > a.floors.max_q or 1 - q < a.floors.min_confidence:
             why = "not better than the most used set with enough executions and confidence"
             considered.append(Considered(a.prompt, "section_combination", why, figures))
             continue

@@ -146,7 +146,7 @@ def test_planted_oversized_budget_is_a_cost_insight_and_a_budget_recommendation(
 def test_confounded_null_section_is_not_recommended(demo: Demo) -> None:
     assert not [r for r in demo.recommendations if r.key.endswith("user_profile_hints")]
     assert not [r for r in demo.recommendations if "user_profile_hints" in r.payload.get("sections", [])]
-    assert "thought_to_intent · user_profile_hints: confidence" in demo.report_markdown
+    assert "thought_to_intent · user_profile_hints: q-value" in demo.report_markdown
 
 
 def test_the_prompt_without_a_planted_problem_raises_nothing_critical(demo: Demo) -> None:

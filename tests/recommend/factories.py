@@ -52,7 +52,7 @@ def analysis(prompt: str = "p", *, prompt_id: int = 1, version_id: int = 1, **ch
         version_id=version_id,
         start=NOW - timedelta(days=28),
         end=NOW,
-        floors=Floors(min_group_size=100, min_confidence=0.8),
+        floors=Floors(min_group_size=100, min_confidence=0.8, max_q=0.05),
         budget_oversize_ratio=2.0,
         summary=summarize(CellStats(executions=5000, accuracy=MeanStats(5000, 4500.0, 4100.0))),
         sections=(),

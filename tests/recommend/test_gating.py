@@ -24,19 +24,30 @@ def test_benjamini_hochberg_runs_across_every_prompt_of_the_run() -> None:
     assert [p.key for p in gate([lone]).proposals] == ["section:s"]  # q = 0.01
     nulls = tuple(section(f"n{i}", "optional", 0.001, 0.5 + i / 100) for i in range(30))
     crowded = gate([lone, analysis("b", sections=nulls)])
-    assert crowded.proposals == []  # q = 0.01 · 31 = 0.31: confidence 0.69 < 0.8
+    assert crowded.proposals == []  # q = 0.01 · 31 = 0.31 > the 0.05 false discovery rate
     assert abs(crowded.section_q[("a", "s")] - 0.31) < 1e-9
     [why] = [c for c in crowded.considered if c.subject == "s"]
-    assert why.reason == "confidence 0.69 below the floor 0.8"
+    assert why.reason == "q-value 0.310 above the false discovery rate 0.05"
+
+
+def test_a_q_value_between_the_fdr_and_the_confidence_floor_is_not_enough() -> None:
+    # q = 0.12: confidence 0.88 clears the 0.8 floor, but the run's FDR is 0.05
+    borderline = analysis(sections=(section("hint", "optional", 0.01, 0.12),))
+    gated = gate([borderline])
+    assert gated.proposals == []
+    assert gated.considered[0].reason == "q-value 0.120 above the false discovery rate 0.05"
+    relaxed = analysis(floors=Floors(100, 0.8, max_q=0.2), sections=(section("hint", "optional", 0.01, 0.12),))
+    assert [p.key for p in gate([relaxed]).proposals] == ["section:hint"]
 
 
 def test_floors_on_group_size_and_confidence() -> None:
     small = analysis(sections=(section("s", "optional", 0.05, 1e-9, n=5000, n_excluded=99),))
     assert gate([small]).proposals == []
     assert gate([small]).considered[0].reason == "fewer than 100 executions in a group"
-    strict = analysis(floors=Floors(100, 0.999), sections=(section("s", "optional", 0.05, 0.01),))
+    strict = analysis(floors=Floors(100, 0.999, 1.0), sections=(section("s", "optional", 0.05, 0.01),))
     assert gate([strict]).proposals == []
-    loose = analysis(floors=Floors(10, 0.5), sections=(section("s", "optional", 0.05, 0.3, n=20),))
+    assert gate([strict]).considered[0].reason == "confidence 0.99 below the floor 0.999"
+    loose = analysis(floors=Floors(10, 0.5, 0.5), sections=(section("s", "optional", 0.05, 0.3, n=20),))
     assert [p.key for p in gate([loose]).proposals] == ["section:s"]
 
 
@@ -60,7 +71,7 @@ def test_remove_add_and_what_is_not_applicable() -> None:
     reasons = {c.subject: c.reason for c in gated.considered}
     assert reasons["role"] == "helps, but is already required in the serving version"
     assert reasons["gone"] == "hurts, but is no longer in the serving version"
-    assert reasons["flat"].startswith("confidence")
+    assert reasons["flat"] == "q-value 0.900 above the false discovery rate 0.05"
 
 
 def test_token_budget_changes_need_enough_calls_and_a_real_gap() -> None:
