@@ -45,14 +45,25 @@ def prompt_settings(raw: dict[str, Any]) -> PromptSettings:
     return PromptSettings.model_validate(raw or {})
 
 
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` over ``base``; nested objects merge key by key (so one threshold can change alone)."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def update_prompt_settings(
     session: Session, *, prompt_name: str, changes: dict[str, Any], actor: str
 ) -> PromptSettings:
-    """Merge ``changes`` into the prompt's settings after validating the result; audited."""
+    """Merge ``changes`` into the prompt's settings (nested objects key by key), validate, audit."""
     prompt = get_prompt(session, name=prompt_name, for_update=True)
     before = prompt_settings(prompt.settings)
     try:
-        after = PromptSettings.model_validate(before.model_dump() | changes)
+        after = PromptSettings.model_validate(_merge(before.model_dump(), changes))
     except ValidationError as exc:
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise PromptloopValidationError(f"invalid settings for '{prompt_name}': {detail}") from None

@@ -213,3 +213,21 @@ def test_policy_lives_in_the_content(engine: Engine, prompt: str) -> None:
         assert row is not None
         assert row.content["policy"]["banned"] == ["chit_chat"]
         assert row.section_ids == ["identity_role", "task_context", "safety_guardrails", "memory_recall_snippets"]
+
+
+def test_prompt_settings_merge_nested_objects_and_reject_bad_values(engine: Engine, prompt: str) -> None:
+    from core.registry.settings import prompt_settings, update_prompt_settings
+
+    with transaction(engine) as s:
+        update_prompt_settings(s, prompt_name=prompt, changes={"segment_dimensions": ["expertise"]}, actor=ACTOR)
+        before = prompt_settings(get_prompt(s, name=prompt).settings).insights
+        update_prompt_settings(s, prompt_name=prompt, changes={"insights": {"accuracy_threshold": 0.65}}, actor=ACTOR)
+    with transaction(engine) as s:
+        after = prompt_settings(get_prompt(s, name=prompt).settings)
+    assert after.segment_dimensions == ["expertise"]
+    assert after.insights.accuracy_threshold == 0.65
+    # every other threshold kept its value
+    unchanged = {"accuracy_threshold"}
+    assert after.insights.model_dump(exclude=unchanged) == before.model_dump(exclude=unchanged)
+    with pytest.raises(ValidationError, match="segment_dimensions"), transaction(engine) as s:
+        update_prompt_settings(s, prompt_name=prompt, changes={"segment_dimensions": ["a b"]}, actor=ACTOR)
