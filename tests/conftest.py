@@ -9,6 +9,7 @@ triggers without cleaning up after each other.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -43,6 +44,17 @@ def _database_url(server_url: str, name: str) -> str:
     return (
         make_url(server_url).set(database=name, drivername="postgresql+psycopg").render_as_string(hide_password=False)
     )
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module() -> Iterator[None]:
+    """Streamlit's AppTest runs the console script as ``__main__`` and leaves it installed; a later
+    multiprocessing "spawn" child would then re-run the console app before its target. Put the real
+    ``__main__`` back after every test."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="session")
