@@ -37,6 +37,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"  # auto-apply policies
     MANAGE_CHANNELS = "manage_channels"
+    REVIEW = "review"  # triage insights, accept or reject recommendations (never a flow: no self-acceptance)
 
 
 MIN_ROLE: Final[dict[Action, Role]] = {
@@ -51,6 +52,7 @@ MIN_ROLE: Final[dict[Action, Role]] = {
     Action.MANAGE_USERS: "admin",
     Action.MANAGE_SETTINGS: "admin",
     Action.MANAGE_CHANNELS: "admin",
+    Action.REVIEW: "operator",
 }
 FLOW_ACTIONS: Final[frozenset[Action]] = frozenset({Action.READ, Action.PROPOSE, Action.COMMENT, Action.APPLY})
 
@@ -66,6 +68,7 @@ _VERBS: Final[dict[Action, str]] = {
     Action.MANAGE_USERS: "manage users",
     Action.MANAGE_SETTINGS: "change governance settings",
     Action.MANAGE_CHANNELS: "manage notification channels",
+    Action.REVIEW: "review insights and recommendations",
 }
 
 

@@ -1,7 +1,7 @@
 """`promptloop insights|recommendations|reports ...`: read and act on what the scheduled flows found.
 
-Listing and showing only read. Acting (ack, resolve, dismiss, accept, reject) records the acting user
-(``--user`` / ``PROMPTLOOP_USER``, else the OS account) with the note, in the audit log.
+Listing and showing only read. Acting (ack, resolve, dismiss, accept, reject) needs an operator or
+admin (``--user`` / ``PROMPTLOOP_USER``, checked in ``core.governance.review``) and is audited.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from pathlib import Path
 
 import typer
 
-from core.insights.lifecycle import InsightView, acknowledge, dismiss, get_insight, list_insights, resolve
+from core.governance.review import InsightAction, decide_recommendation, review_insight
+from core.insights.lifecycle import InsightView, get_insight, list_insights
 from core.recommend.report import get_report, list_reports
-from core.recommend.store import RecommendationView, accept, get_recommendation, list_recommendations, reject
+from core.recommend.store import RecommendationView, get_recommendation, list_recommendations
 from flows.cli.context import echo_json, get
 
 insights_app = typer.Typer(help="Insights found by the hourly discovery: list, show, ack, resolve, dismiss.")
@@ -83,9 +84,11 @@ def insights_show(
 
 def _act_insight(ctx: typer.Context, action: str, insight_id: int, note: str) -> None:
     cli = get(ctx)
-    actions = {"ack": acknowledge, "resolve": resolve, "dismiss": dismiss}
+    verbs: dict[str, InsightAction] = {"ack": "acknowledge", "resolve": "resolve", "dismiss": "dismiss"}
     with cli.session() as session:
-        view = actions[action](session, insight_id=insight_id, actor=cli.actor, note=note)
+        view = review_insight(
+            session, actor=cli.principal(session), insight_id=insight_id, action=verbs[action], note=note
+        )
     typer.echo(f"insight #{view.id} is {view.status}")
 
 
@@ -160,7 +163,9 @@ def recommendations_accept(
     """Accept a new recommendation (a change request can then be opened from it)."""
     cli = get(ctx)
     with cli.session() as session:
-        view = accept(session, recommendation_id=recommendation_id, actor=cli.actor, note=note)
+        view = decide_recommendation(
+            session, actor=cli.principal(session), recommendation_id=recommendation_id, decision="accept", note=note
+        )
     typer.echo(f"recommendation #{view.id} is accepted")
 
 
@@ -173,7 +178,9 @@ def recommendations_reject(
     """Reject a new recommendation."""
     cli = get(ctx)
     with cli.session() as session:
-        view = reject(session, recommendation_id=recommendation_id, actor=cli.actor, note=note)
+        view = decide_recommendation(
+            session, actor=cli.principal(session), recommendation_id=recommendation_id, decision="reject", note=note
+        )
     typer.echo(f"recommendation #{view.id} is rejected")
 
 

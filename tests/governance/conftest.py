@@ -5,6 +5,7 @@ from sqlalchemy import Engine
 
 from core.governance.roles import Principal
 from tests.governance.helpers import make_people, make_prompt
+from tests.recommend.conftest import registered  # noqa: F401  (fixture for test_review_roles.py)
 
 
 @pytest.fixture

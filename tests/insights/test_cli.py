@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from core.config import Settings
 from core.db.engine import transaction
 from core.governance.audit import list_events
+from core.governance.users import add_user, principal_for
 from core.insights.findings import Finding
 from core.insights.rules import RuleRun
 from core.insights.store import upsert_findings
@@ -27,7 +28,17 @@ def runner(cli_env: dict[str, str]) -> CliRunner:
 
 
 @pytest.fixture
-def found(engine: Engine, settings: Settings, registered: Registered) -> None:
+def users(engine: Engine) -> None:
+    """tester@example.com (the CLI's PROMPTLOOP_USER) is an operator; viewer@example.com only reads."""
+    with transaction(engine) as s:
+        add_user(s, actor=None, email="admin@example.com", role="admin")
+        admin = principal_for(s, email="admin@example.com")
+        add_user(s, actor=admin, email="tester@example.com", role="operator")
+        add_user(s, actor=admin, email="viewer@example.com", role="viewer")
+
+
+@pytest.fixture
+def found(engine: Engine, settings: Settings, registered: Registered, users: None) -> None:
     findings = (
         Finding("regression_after_move", "regression:production:1.0.0->1.1.0", "regression", "critical",
                 "1.1.0 regressed", "worse", ("roll back",), {"delta": -0.06}),
@@ -114,3 +125,14 @@ def test_reports_list_show_and_download(runner: CliRunner, tmp_path: Path) -> No
     assert "no report #99" in _fails(runner, "reports", "show", "99")
     bad = runner.invoke(app, ["reports", "show", str(report["id"]), "--format", "pdf"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.usefixtures("found")
+def test_viewers_cannot_review(runner: CliRunner) -> None:
+    [insight] = [i for i in json.loads(_ok(runner, "insights", "list", "--json")) if i["priority"] == "critical"]
+    refused = _fails(runner, "--user", "viewer@example.com", "insights", "ack", str(insight["id"]), "--note", "x")
+    assert "viewer" in refused
+    [rec, *_] = json.loads(_ok(runner, "recommendations", "list", "--json"))
+    refused = _fails(runner, "--user", "viewer@example.com", "recommendations", "accept", str(rec["id"]))
+    assert "viewer" in refused
+    assert json.loads(_ok(runner, "recommendations", "list", "--json"))[0]["status"] == "new"
