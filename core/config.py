@@ -64,7 +64,7 @@ class Settings(BaseSettings):
         description="False discovery rate of the weekly Benjamini–Hochberg family of section tests.",
     )
     watch_window_days: int = Field(
-        default=7, ge=1, description="Days after a promotion during which the policy-update flow watches it."
+        default=14, ge=1, description="Days after a promotion during which the policy-update flow watches it."
     )
 
     # --- notifications (channels themselves live in the database, managed by admins) ---

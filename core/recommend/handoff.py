@@ -120,7 +120,26 @@ def _evidence(view: RecommendationView) -> dict[str, Any]:
             }
         )
     stats = None
-    if view.confidence is not None:
+    if view.kind == "token_budget" and e.get("p95_high_accuracy"):
+        # not a test: the evidence is the p95's 95 % interval over enough well-scored calls
+        p95 = e["p95_high_accuracy"]
+        figures.append(
+            {
+                "name": "p95 of prompt tokens among high-accuracy calls",
+                "estimate": p95["value"],
+                "lower": p95["lower"],
+                "upper": p95["upper"],
+                "level": p95["level"],
+                "n": p95["n"],
+                "unit": "tokens",
+            }
+        )
+        stats = {
+            "min_group_size": int(e.get("high_accuracy_executions") or 0),
+            "confidence": float(p95["level"]),
+            "method": "order-statistic interval of the p95; the budget is judged against its bound",
+        }
+    elif view.confidence is not None:
         if "best" in e:
             smallest = min(e["best"]["executions"], e["most_used"]["executions"])
         else:

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from core.config import Settings
 from core.errors import PromptloopError
-from flows.cli import changes, db, demo, insights, notify, prompts, run, tracking, users
+from flows.cli import changes, db, demo, flows, insights, notify, prompts, run, tracking, users
 from flows.cli.context import CliContext
 
 
@@ -51,6 +51,8 @@ app.add_typer(insights.recommendations_app, name="recommendations")
 app.add_typer(insights.reports_app, name="reports")
 app.command("ingest")(tracking.ingest)
 app.add_typer(tracking.rollups_app, name="rollups")
+app.add_typer(flows.app, name="flows")
+app.command("serve")(flows.serve_cmd)
 app.command("console")(run.console_cmd)
 app.command("demo")(run.demo_cmd)
 app.command("seed-demo")(demo.seed_demo)

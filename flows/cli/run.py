@@ -10,12 +10,17 @@ import sys
 from pathlib import Path
 
 import typer
+from sqlalchemy import Engine
 
 import console
 from core.config import Settings
-from core.db.engine import check_server, make_engine, resolve_database_url
+from core.db.engine import check_server, make_engine, resolve_database_url, transaction
 from core.db.migrate import upgrade
+from core.demo.seed import database_is_empty, seed_demo
+from core.governance.demo import ensure_demo_users
 from flows.cli.context import get
+from flows.cli.flows import serve_cmd
+from flows.runtime import configure_prefect
 
 logger = logging.getLogger(__name__)
 
@@ -80,28 +85,46 @@ def prepare_database(settings: Settings) -> str:
 def demo_cmd(
     ctx: typer.Context,
     port: int | None = typer.Option(None, "--port", help="Console port (default 8501)."),
+    scale: float = typer.Option(1.0, "--scale", help="Demo traffic volume when seeding an empty database."),
 ) -> None:
-    """The main job on one machine: database, migrations, demo data if empty, console and schedules."""
+    """The main job on one machine: database, migrations, demo data and users, flows, console and schedules."""
     cli = get(ctx)
     settings = cli.settings
     port = port or settings.console_port
     typer.echo("preparing the database…")
     url = prepare_database(settings)
-    _seed_if_empty(cli.engine)
+    seeded = _seed_if_empty(cli.engine, scale=scale)
+    with transaction(cli.engine) as session:
+        accounts = ensure_demo_users(session)
+    configure_prefect(settings)
+    if seeded:
+        typer.echo("running insight discovery and the optimization report once (Prefect, in-process)…")
+        from flows.insight_discovery import insight_discovery
+        from flows.optimization_report import optimization_report
+
+        typer.echo(f"  insight-discovery: {insight_discovery()}")
+        typer.echo(f"  optimization-report: {optimization_report()}")
     process = _console_process(settings, url, port)
-    typer.echo(f"\npromptloop is running. Console: http://localhost:{port}   (Ctrl-C to stop)\n")
-    _wait(process)
-
-
-def _seed_if_empty(engine: object) -> None:
+    typer.echo(f"\npromptloop is running. Console: http://localhost:{port}   (Ctrl-C to stop)")
+    typer.echo("demo accounts (local login):")
+    for email, password, role in accounts:
+        typer.echo(f"  {role:<9} {email:<28} {password}")
+    typer.echo("the LLM figures in the demo data come from a simulator, not from a real model\n")
     try:
-        from core.demo.seed import database_is_empty, seed_demo
-    except ImportError:  # the demo module lands with the tracking issue
-        return
-    from core.db.engine import transaction
+        serve_cmd(ctx)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
-    with transaction(engine) as session:  # type: ignore[arg-type]
+
+def _seed_if_empty(engine: Engine, *, scale: float) -> bool:
+    with transaction(engine) as session:
         empty = database_is_empty(session)
     if empty:
-        typer.echo("seeding demo data (promptloop seed-demo)…")
-        seed_demo(engine)
+        typer.echo(f"empty database: seeding demo traffic (promptloop seed-demo --scale {scale})…")
+        summary = seed_demo(engine, scale=scale, progress=lambda message: typer.echo(f"  {message}"))
+        typer.echo(f"  {summary.executions} executions over {summary.days} days ({summary.start} to {summary.end})")
+    return empty
