@@ -70,7 +70,11 @@ def _root(
     try:
         settings = Settings()
     except SettingsError as exc:
-        typer.echo(f"error: invalid settings: {exc}", err=True)
+        problems = "; ".join(
+            f"PROMPTLOOP_{'_'.join(map(str, e['loc'])).upper()}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        typer.echo(f"error: invalid setting {problems}", err=True)
         raise typer.Exit(2) from exc
     ctx.obj = CliContext(settings=settings, user_override=user)
 
