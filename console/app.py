@@ -29,6 +29,11 @@ navigation = st.navigation(
         "Monitor": [
             st.Page(VIEWS / "overview.py", title="Overview", icon=":material/monitoring:", default=True),
         ],
+        "Findings": [
+            st.Page(VIEWS / "insights.py", title="Insights", icon=":material/lightbulb:", url_path="insights"),
+            st.Page(VIEWS / "recommendations.py", title="Recommendations", icon=":material/recommend:"),
+            st.Page(VIEWS / "reports.py", title="Reports", icon=":material/summarize:", url_path="reports"),
+        ],
         "Registry": [
             st.Page(VIEWS / "prompts.py", title="Prompts", icon=":material/description:", url_path="prompts"),
         ],
