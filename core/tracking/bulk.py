@@ -48,7 +48,10 @@ _CREATE_STAGES = (
     "accuracy_given bool, error text, original text, corrected text, score float8, rating int2, "
     "occurred_at timestamptz) ON COMMIT DROP",
 )
-_DROP_REPLAYED = f"DELETE FROM {_STAGE_OUT} s USING outcomes o WHERE o.client_id = s.client_id"
+# Lookups in these statements are correlated subqueries on purpose: one unique-index probe per staged
+# row. As joins, the planner (which knows nothing of the staging tables) tends to hash the whole
+# outcomes or executions table once per chunk, which grows with the table.
+_DROP_REPLAYED = f"DELETE FROM {_STAGE_OUT} s WHERE (SELECT true FROM outcomes o WHERE o.client_id = s.client_id)"
 _INSERT_EXECUTIONS = (
     f"WITH evidence AS ("
     f"  SELECT execution_client_id, client_id, kind, accuracy, rating, occurred_at FROM {_STAGE_OUT}"
@@ -69,9 +72,9 @@ _INSERT_EXECUTIONS = (
 _INSERT_OUTCOMES = (
     f"INSERT INTO outcomes ({OUTCOME_COLUMNS}, execution_pk)"
     f" SELECT s.client_id, s.execution_client_id, s.kind, s.accuracy, s.accuracy_given, s.error, s.original,"
-    f" s.corrected, s.score, s.rating, s.occurred_at, e.id"
-    f" FROM {_STAGE_OUT} s LEFT JOIN executions e ON e.client_id = s.execution_client_id"
-    f" ON CONFLICT (client_id) DO NOTHING RETURNING id, execution_pk"
+    f" s.corrected, s.score, s.rating, s.occurred_at,"
+    f" (SELECT e.id FROM executions e WHERE e.client_id = s.execution_client_id)"
+    f" FROM {_STAGE_OUT} s ON CONFLICT (client_id) DO NOTHING RETURNING id, execution_pk"
 )
 _ATTACH_PENDING = (
     f"UPDATE outcomes o SET execution_pk = e.id FROM {_STAGE_EXEC} s JOIN executions e ON e.client_id = s.client_id "

@@ -99,8 +99,10 @@ class HourlySql:
             "a.latency_ms_sum, promptloop_hist_unpack(a.lat) AS latency_hist, "
             "promptloop_hist_unpack(a.tok) AS prompt_tokens_hist, "
             "promptloop_hist_unpack(a.tok_high) AS prompt_tokens_hist_high "
+            # OFFSET 0: one primary-key probe per row; flattened into a join, the planner (expecting
+            # many more groups than there are) would hash the whole executions table instead.
             f"FROM ({inner}) a CROSS JOIN LATERAL (SELECT x.section_ids, x.segment FROM executions x "
-            "WHERE x.id = a.sample_id) x"
+            "WHERE x.id = a.sample_id OFFSET 0) x"
         )
 
 

@@ -184,16 +184,21 @@ def _refresh_hourly(
 def _rebuild_units(conn: Connection, prompt_ids: list[int]) -> int:
     if not prompt_ids:
         return 0
-    conn.execute(text("DELETE FROM rollups_unit_daily WHERE prompt_id = ANY(:p)"), {"p": prompt_ids})
-    return int(
-        conn.execute(
-            text(
-                f"INSERT INTO rollups_unit_daily ({UNIT_COLUMNS}) "
-                + unit_aggregate(where="e.prompt_id = ANY(CAST(:p AS bigint[]))")
-            ),
-            {"p": prompt_ids},
-        ).rowcount
+    # Far more groups than cells: each worker's partial aggregate holds most of them, so the planner
+    # must be told that handing partial rows to the leader is cheap, or it will not go parallel.
+    conn.execute(text("SET LOCAL parallel_tuple_cost = 0.001"))
+    conn.execute(
+        text(
+            "CREATE TEMP TABLE pl_units ON COMMIT DROP AS "
+            + unit_aggregate(where="e.prompt_id = ANY(CAST(:p AS bigint[]))")
+        ),
+        {"p": prompt_ids},
     )
+    conn.execute(text("SET LOCAL parallel_tuple_cost = DEFAULT"))
+    conn.execute(text("DELETE FROM rollups_unit_daily WHERE prompt_id = ANY(:p)"), {"p": prompt_ids})
+    written = conn.execute(text(f"INSERT INTO rollups_unit_daily ({UNIT_COLUMNS}) SELECT * FROM pl_units")).rowcount
+    conn.execute(text("DROP TABLE pl_units"))
+    return int(written)
 
 
 def _refresh_units(conn: Connection, prompt_ids: list[int], lo: int, hi: int) -> int:

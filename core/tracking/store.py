@@ -14,7 +14,9 @@ older pending outcomes), so each execution row is written once instead of insert
 
 Writers of one database serialise from their first write to commit on an advisory lock: otherwise
 an outcome and its execution committed at the same time by two transactions could each miss the
-other and the outcome would stay pending. Validation and COPY staging run before the lock.
+other and the outcome would stay pending. The small path validates before taking the lock; the
+bulk path takes it when it merges its first chunk and holds it while it validates the rest (the
+price of overlapping validation with merging: concurrent bulk writers queue for one another).
 """
 
 from __future__ import annotations

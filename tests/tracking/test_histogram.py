@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.tracking.histogram import LATENCY_EDGES_MS, N_BUCKETS, add_histograms, latency_bucket, percentile
+from core.tracking.histogram import (
+    EDGES,
+    HIGH_ACCURACY,
+    LATENCY_EDGES_MS,
+    N_BUCKETS,
+    add_histograms,
+    bucket,
+    histogram,
+    latency_bucket,
+    percentile,
+)
 
 
 def _hist(values: np.ndarray) -> list[int]:
@@ -37,3 +47,11 @@ def test_histograms_add_and_empty_ones_have_no_percentile() -> None:
     assert percentile(_hist(np.array([2e6])), 0.5) == 1e6
     with pytest.raises(ValueError, match="62 buckets"):
         percentile([1, 2], 0.5)
+
+
+def test_buckets_are_unit_agnostic_and_the_latency_names_still_work() -> None:
+    tokens = [120, 950, 950, 4000]
+    assert bucket is latency_bucket and EDGES is LATENCY_EDGES_MS
+    assert histogram(tokens) == _hist(np.array(tokens, dtype=float))
+    assert percentile(histogram(tokens), 0.5) == pytest.approx(950, rel=0.13)
+    assert 0 < HIGH_ACCURACY < 1
