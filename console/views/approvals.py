@@ -113,7 +113,8 @@ chosen = st.selectbox(
     "Change request",
     ids,
     index=start,
-    format_func=lambda rid: f"{by_id[rid].title()} · {by_id[rid].status}",
+    # no status in the label: approving changes it, and a changed label resets the selection
+    format_func=lambda rid: by_id[rid].title(),
     key="approvals_request",
 )
 

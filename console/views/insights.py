@@ -15,6 +15,7 @@ import streamlit as st
 from console import auth, state
 from console.widgets.action_feedback import attempt, flash, show_flashes
 from console.widgets.insight_evidence import render_insight_evidence
+from console.widgets.text import literal
 from core.db.models.audit import AuditEvent
 from core.db.models.insights import CATEGORIES, INSIGHT_STATUSES, PRIORITIES
 from core.governance.audit import list_events
@@ -125,12 +126,12 @@ with state.session() as session:
     events = list_events(session, entity_type="insight", entity_id=str(insight.id))
 
 # --- what it is ----------------------------------------------------------------------------------
-st.subheader(insight.title)
+st.subheader(literal(insight.title))
 st.markdown(
     f":{PRIORITY_COLOUR[insight.priority]}-badge[{insight.priority}] :gray-badge[{insight.category}] "
     f":{STATUS_COLOUR[insight.status]}-badge[{insight.status}] on **{insight.prompt}**"
 )
-st.markdown(insight.description)
+st.markdown(literal(insight.description))
 seen = f"First seen {when(insight.first_seen_at)} · last seen {when(insight.last_seen_at)}"
 if insight.times_opened > 1:
     seen += f" · opened {insight.times_opened} times"
@@ -142,7 +143,7 @@ if insight.status_by:
 
 if insight.action_items:
     st.markdown("**What to do**")
-    st.markdown("\n".join(f"1. {item}" for item in insight.action_items))
+    st.markdown("\n".join(f"1. {literal(item)}" for item in insight.action_items))
 
 evidence_tab, history_tab = st.tabs(["Evidence", "Status history"])
 with evidence_tab:

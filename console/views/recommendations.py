@@ -7,7 +7,6 @@ proposed version's diff first, then the request, reviewed on Approvals). Roles a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -21,8 +20,8 @@ from core.db.models.governance import OPEN_STATUSES
 from core.db.models.insights import RECOMMENDATION_STATUSES
 from core.errors import PromptloopError
 from core.governance.changes import Proposal
-from core.governance.queries import ChangeRequestView, list_change_requests
-from core.governance.recommendations import linked_recommendation_ids, propose_from_recommendation
+from core.governance.queries import list_change_requests
+from core.governance.recommendations import LinkedRequest, linked_requests, propose_from_recommendation
 from core.governance.review import decide_recommendation
 from core.governance.roles import Action, Principal, can
 from core.governance.rules import GovernanceRules
@@ -41,16 +40,6 @@ APPROVALS = "views/approvals.py"
 
 def when(moment: datetime | None) -> str:
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if moment else "—"
-
-
-def requests_by_recommendation(requests: Iterable[ChangeRequestView], wanted: set[int]) -> dict[int, ChangeRequestView]:
-    """The newest change request linking each wanted recommendation (``evidence.links.recommendation_ids``)."""
-    found: dict[int, ChangeRequestView] = {}
-    for request in requests:  # newest first
-        for ident in (request.evidence.get("links") or {}).get("recommendation_ids") or []:
-            if str(ident).isdigit() and int(ident) in wanted:
-                found.setdefault(int(ident), request)
-    return found
 
 
 st.title("Recommendations")
@@ -74,20 +63,15 @@ statuses = columns[1].multiselect(
 )
 with state.session() as session:
     recommendations = list_recommendations(session, prompt=None if prompt == ANY else prompt, status=statuses or None)
-    linked = linked_recommendation_ids(session) & {r.id for r in recommendations}
-    requests: dict[int, ChangeRequestView] = {}
-    for name in sorted({r.prompt for r in recommendations if r.id in linked}):
-        candidates = list_change_requests(session, kind="policy_change", prompt_name=name, limit=1000)
-        requests |= requests_by_recommendation(candidates, linked)
+    requests = linked_requests(session)
 if not recommendations:
     st.info("No recommendation matches these filters. Widen them (e.g. add the rejected and superseded statuses).")
     st.stop()
 
 
 def request_cell(rec: RecommendationView) -> str:
-    if rec.id in requests:
-        return f"#{requests[rec.id].id} ({requests[rec.id].status})"
-    return "yes" if rec.id in linked else ""
+    linked = requests.get(rec.id)
+    return f"#{linked.request_id} ({linked.status})" if linked else ""
 
 
 rows = []
@@ -179,13 +163,13 @@ def decide(principal: Principal, rec: RecommendationView) -> None:
         st.rerun()
 
 
-def link_to_request(request: ChangeRequestView) -> None:
-    st.success(f"Proposed: change request {request.title()} is {request.status}.", icon=":material/task_alt:")
+def link_to_request(request: LinkedRequest) -> None:
+    st.success(f"Proposed: change request #{request.request_id} is {request.status}.", icon=":material/task_alt:")
     st.page_link(
         APPROVALS,
-        label=f"Open change request #{request.id} in Approvals",
+        label=f"Open change request #{request.request_id} in Approvals",
         icon=":material/arrow_forward:",
-        query_params={"request": str(request.id)},
+        query_params={"request": str(request.request_id)},
     )
 
 
@@ -260,8 +244,6 @@ elif rec.status == "accepted":
     st.subheader("Change")
     if rec.id in requests:
         link_to_request(requests[rec.id])
-    elif rec.id in linked:
-        st.success("Proposed: a change request links this recommendation (see Approvals).")
     elif can(principal, Action.PROPOSE):
         propose(principal, rec)
     else:

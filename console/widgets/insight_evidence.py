@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from console.widgets.charts import MARKER_COLOR, Marker, add_line, add_markers, new_figure
+from console.widgets.text import literal
 
 PLOTLY_CONFIG = {"displaylogo": False}
 SERIES_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd")
@@ -336,7 +337,7 @@ def _days_table(days: list[Mapping[str, Any]]) -> None:
 
 def _pattern(pattern: Mapping[str, Any]) -> None:
     if pattern.get("terms"):
-        st.caption("What the corrections change: " + ", ".join(f"`{t}`" for t in pattern["terms"]))
+        st.caption("What the corrections change: " + ", ".join(literal(str(t)) for t in pattern["terms"]))
     examples = pattern.get("examples") or []
     if examples:
         st.markdown("**Representative corrections**")

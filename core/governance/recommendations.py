@@ -9,6 +9,7 @@ for a flow principal that means the guardrails and the sample-size and confidenc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, text
@@ -20,14 +21,28 @@ from core.governance.roles import Principal
 from core.governance.rules import GovernanceRules
 from core.recommend.handoff import proposed_change
 
+# The newest change request linking each recommendation (ids are stored as JSON numbers or strings).
 _LINKED = text(
-    "SELECT DISTINCT (jsonb_array_elements_text(evidence -> 'links' -> 'recommendation_ids'))::bigint "
-    "FROM change_requests WHERE jsonb_typeof(evidence -> 'links' -> 'recommendation_ids') = 'array'"
+    "SELECT DISTINCT ON (rec_id) rec_id::bigint, id, status FROM ("
+    " SELECT jsonb_array_elements_text(evidence -> 'links' -> 'recommendation_ids') AS rec_id, id, status"
+    " FROM change_requests WHERE jsonb_typeof(evidence -> 'links' -> 'recommendation_ids') = 'array'"
+    ") linked WHERE rec_id ~ '^[0-9]+$' ORDER BY rec_id::bigint, id DESC"
 )
 
 
+@dataclass(frozen=True)
+class LinkedRequest:
+    request_id: int
+    status: str
+
+
+def linked_requests(session: Session) -> dict[int, LinkedRequest]:
+    """Recommendation id → the newest change request that links it."""
+    return {int(rec): LinkedRequest(int(request_id), status) for rec, request_id, status in session.execute(_LINKED)}
+
+
 def linked_recommendation_ids(session: Session) -> set[int]:
-    return {int(row[0]) for row in session.execute(_LINKED)}
+    return set(linked_requests(session))
 
 
 def accepted_not_proposed(session: Session) -> list[int]:

@@ -196,3 +196,22 @@ def test_viewer_sees_no_triage_buttons_and_core_refuses(
         with pytest.raises(PermissionDeniedError, match="is a viewer"):
             review_insight(s, actor=viewer, insight_id=insights[REGRESSION], action="acknowledge")
     assert insight(engine, insights[REGRESSION]).status == "open"
+
+
+def test_user_text_in_an_insight_is_shown_literally(engine: Engine, console_app: Callable[..., AppTest]) -> None:
+    from core.insights.findings import Finding
+    from core.insights.rules import RuleRun
+
+    injected = "Corrections like “![x](https://tracker.example/p.png)” → “*now*” grew"
+    title = "Growing correction pattern: [link](https://tracker.example)"
+    finding = Finding("growing_correction_pattern", "corrections:x", "corrections", "medium", title, injected, ())
+    with transaction(engine) as s:
+        prompt = create_prompt(s, name="notes", actor="t@x.io")
+        s.flush()
+        run = RuleRun((finding,), frozenset({"growing_correction_pattern"}))
+        upsert_findings(s, prompt_id=prompt.id, prompt="notes", run=run, now=NOW)
+    shown = texts(console_app(PAGE))
+    assert r"\!\[x\](https://tracker.example/p.png)" in shown  # an escaped image is not fetched
+    assert "![x](" not in shown
+    assert r"\[link\](https://tracker.example)" in shown
+    assert r"\*now\*" in shown
