@@ -20,31 +20,14 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from core.db.embedded import EmbeddedPostgres
+from core.db.engine import psycopg_conninfo
 from core.db.migrate import upgrade
 
 log = logging.getLogger("bench.db")
 
 
 def _admin(url: str) -> str:
-    parsed = make_url(url)
-    return psycopg.conninfo.make_conninfo(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password or "",
-        dbname="postgres",
-    )
-
-
-def psycopg_conninfo(url: str) -> str:
-    parsed = make_url(url)
-    return psycopg.conninfo.make_conninfo(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password or "",
-        dbname=parsed.database or "postgres",
-    )
+    return psycopg_conninfo(url, database="postgres")
 
 
 @contextmanager

@@ -23,21 +23,14 @@ from sqlalchemy.engine import make_url
 
 from core.config import Settings
 from core.db.embedded import EmbeddedPostgres
-from core.db.engine import make_engine
+from core.db.engine import make_engine, psycopg_conninfo
 from core.db.migrate import upgrade
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
 def _admin_conninfo(url: str) -> str:
-    parsed = make_url(url)
-    return psycopg.conninfo.make_conninfo(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password or "",
-        dbname="postgres",
-    )
+    return psycopg_conninfo(url, database="postgres")
 
 
 def _database_url(server_url: str, name: str) -> str:

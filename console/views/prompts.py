@@ -3,7 +3,7 @@ versions, and — for operators — proposing a promotion or a rollback (both ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -165,6 +165,20 @@ def announce(proposal: Proposal, what: str) -> None:
         flash(f"Opened change request {request.title()}. Another operator approves it on Approvals.{superseded}")
 
 
+def apply_now_checkbox(principal: Principal, key: str) -> bool:
+    """Admins may apply their own request at once (still a change request, still audited)."""
+    if not can(principal, Action.APPLY_IMMEDIATELY):
+        return False
+    return st.checkbox("Apply now (admin; skips review, still audited)", key=key)
+
+
+def submit(run: Callable[[], Proposal], what: str) -> None:
+    proposal = attempt(run)
+    if proposal is not None:
+        announce(proposal, what)
+        st.rerun()
+
+
 def promotion_form(principal: Principal, rules: GovernanceRules) -> None:
     st.markdown("**Propose a promotion**")
     choices = list(dict.fromkeys([*labels, *STANDARD_LABELS]))
@@ -172,11 +186,7 @@ def promotion_form(principal: Principal, rules: GovernanceRules) -> None:
         version = st.selectbox("Version", numbers, key="promote_version")
         label = st.selectbox("Label", choices, key="promote_label")
         reason = st.text_area("Reason", key="promote_reason", placeholder="Why should this label move?")
-        apply_now = (
-            st.checkbox("Apply now (admin; skips review, still audited)", key="promote_apply_now")
-            if can(principal, Action.APPLY_IMMEDIATELY)
-            else False
-        )
+        apply_now = apply_now_checkbox(principal, "promote_apply_now")
         submitted = st.form_submit_button("Propose promotion", key="promote_submit", type="primary")
     if not submitted:
         return
@@ -194,10 +204,7 @@ def promotion_form(principal: Principal, rules: GovernanceRules) -> None:
                 apply_now=apply_now,
             )
 
-    proposal = attempt(run)
-    if proposal is not None:
-        announce(proposal, "Promotion")
-        st.rerun()
+    submit(run, "Promotion")
 
 
 def rollback_form(principal: Principal, rules: GovernanceRules) -> None:
@@ -222,11 +229,7 @@ def rollback_form(principal: Principal, rules: GovernanceRules) -> None:
             key="rollback_target",
         )
         reason = st.text_area("Reason", key="rollback_reason", placeholder="What went wrong with the current version?")
-        apply_now = (
-            st.checkbox("Apply now (admin; skips review, still audited)", key="rollback_apply_now")
-            if can(principal, Action.APPLY_IMMEDIATELY)
-            else False
-        )
+        apply_now = apply_now_checkbox(principal, "rollback_apply_now")
         submitted = st.form_submit_button("Open rollback request", key="rollback_submit", type="primary")
     if not submitted:
         return
@@ -244,10 +247,7 @@ def rollback_form(principal: Principal, rules: GovernanceRules) -> None:
                 apply_now=apply_now,
             )
 
-    proposal = attempt(run)
-    if proposal is not None:
-        announce(proposal, "Rollback")
-        st.rerun()
+    submit(run, "Rollback")
 
 
 st.subheader("Change")

@@ -36,6 +36,20 @@ def normalize_url(url: str) -> str:
     return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
+def psycopg_conninfo(url: str, *, database: str | None = None) -> str:
+    """A libpq connection string for ``url`` (raw psycopg: COPY, CREATE DATABASE); ``database`` overrides."""
+    import psycopg
+
+    parsed = make_url(url)
+    return psycopg.conninfo.make_conninfo(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password or "",
+        dbname=database or parsed.database or "postgres",
+    )
+
+
 def embedded_server(settings: Settings) -> EmbeddedPostgres:
     return EmbeddedPostgres(
         settings.home, version=settings.embedded_postgres_version, database=settings.embedded_database
