@@ -8,6 +8,8 @@ of the period *and* the period before it (totals are sums of the days' sufficien
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from console import state
@@ -20,9 +22,11 @@ from console.widgets.filters import (
 )
 from console.widgets.headline import headline_figures, show_headline
 from console.widgets.trends import accuracy_figure, latency_figure, rates_figure, tokens_figure, volume_figure
+from console.widgets.users import show_users
 from core.analytics.cells import CellStats
 from core.analytics.filters import data_spans, filter_options
 from core.analytics.summary import daily_series
+from core.analytics.users import expertise_profiles
 from core.registry.labels import label_history
 from core.registry.prompts import list_prompts
 from core.registry.settings import prompt_settings
@@ -104,3 +108,10 @@ st.caption(
     f"Days in {tz}. Dotted lines are label moves (hover for who and why). Read from the hourly rollups: "
     "refreshed by `promptloop rollups refresh` or the scheduled flow."
 )
+
+expertise = prompt_settings(prompt.settings).expertise
+with state.session() as session:
+    profiles = expertise_profiles(
+        session, prompt_id=prompt.id, start=period.first, end=period.last + timedelta(days=1), thresholds=expertise
+    )
+show_users(profiles, expertise)

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.orm import Session
 
+from core.analytics.users import ExpertiseThresholds
 from core.errors import ValidationError as PromptloopValidationError
 from core.governance.audit import record_event
 from core.insights.settings import InsightSettings
@@ -29,6 +30,9 @@ class PromptSettings(BaseModel):
         max_length=4,
     )
     insights: InsightSettings = Field(default_factory=InsightSettings, description="Insight rule thresholds.")
+    expertise: ExpertiseThresholds = Field(
+        default_factory=ExpertiseThresholds, description="How users are classified novice / intermediate / expert."
+    )
 
     @field_validator("segment_dimensions")
     @classmethod

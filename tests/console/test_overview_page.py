@@ -56,7 +56,7 @@ def _records(n: int, rng: np.random.Generator) -> list[dict[str, Any]]:
             "type": "execution", "id": f"e{i}", "prompt": PROMPT, "version": version, "label": label,
             "sections": ["identity_role"], "prompt_tokens": int(rng.integers(300, 900)),
             "completion_tokens": int(rng.integers(20, 80)), "latency_ms": float(rng.lognormal(6.5, 0.4)),
-            "segment": {"expertise": expertise}, "occurred_at": at.isoformat(),
+            "segment": {"expertise": expertise}, "occurred_at": at.isoformat(), "unit_id": f"u{i % 12}",
         })  # fmt: skip
         kind = rng.choice(["ok", "corrected", "failed"], p=[0.85, 0.1, 0.05])
         outcome: dict[str, Any] = {
@@ -98,8 +98,12 @@ def data(engine: Engine) -> Data:
     return data
 
 
+HEADLINE = ("Executions", "Accuracy", "Correction rate", "Failure rate", "Latency p50", "Latency p95", "Prompt tokens")
+
+
 def _metrics(at: AppTest) -> dict[str, Any]:
-    return {m.label: m for m in at.metric}
+    """The headline figures (the users section below them has metrics of its own)."""
+    return {m.label: m for m in at.metric if m.label in HEADLINE}
 
 
 def _charts(at: AppTest) -> dict[str, dict[str, Any]]:
@@ -284,3 +288,28 @@ def test_renders_every_demo_prompt(engine: Engine, console_app: Callable[..., Ap
         if name == "dimension_extraction":  # the planted regression's move is on its charts
             notes = [a["hovertext"] for a in _charts(at)["Accuracy"]["layout"]["annotations"]]
             assert any("<b>production</b> moved: 2.0.0 → 2.1.0" in note for note in notes)
+
+
+def test_users_by_expertise_follow_the_prompt_thresholds(
+    engine: Engine, data: Data, console_app: Callable[..., AppTest]
+) -> None:
+    from core.analytics.users import ExpertiseThresholds, expertise_profiles
+    from core.registry.settings import update_prompt_settings
+
+    strict = {"expert_min_executions": 10, "expert_min_accuracy": 0.8, "intermediate_min_executions": 5,
+              "intermediate_min_accuracy": 0.5}  # fmt: skip
+    with transaction(engine) as s:
+        update_prompt_settings(s, prompt_name=PROMPT, changes={"expertise": strict}, actor="t@x.io")
+        expected = expertise_profiles(
+            s, prompt_id=data.prompt_id, start=START.date(), end=(START + timedelta(days=DAYS)).date(),
+            thresholds=ExpertiseThresholds(**strict),
+        )  # fmt: skip
+    at = console_app()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    for level in ("novice", "intermediate", "expert"):
+        assert shown[level.capitalize()] == str(sum(1 for p in expected if p.level == level))
+    users = at.dataframe[-1].value
+    assert list(users["user"]) == [p.unit_id for p in expected]
+    assert list(users["executions"]) == [p.executions for p in expected]
+    assert any("Expert: ≥ 10 executions and mean accuracy ≥ 0.80" in c.value for c in at.caption)
