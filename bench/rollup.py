@@ -14,10 +14,10 @@ Prints one JSON line ``{"rows", "refresh_s", "overview_query_p95_ms", ...}``.
   refresh of a database is the same work): ``rollups_hourly`` with its three histograms and
   ``rollups_unit_daily`` (50 000 units). ``incremental_refresh_s``: the refresh that follows
   the late outcomes.
-* ``overview_query_p95_ms``: p95 over ``queries`` runs of the Overview read — one prompt, 30 days,
-  daily executions, accuracy n/Σ/Σ² (mean and interval), corrections, failures, tokens and latency
-  p50/p95 (histograms summed per day in SQL, percentiles read in Python), with a segment filter
-  (expertise), rotating prompt and filter value; from ``rollups_hourly`` only.
+* ``overview_query_p95_ms``: p95 over ``queries`` runs of the Overview page's read, the real code
+  (``core.analytics.summary.daily_series``): one prompt, 30 days, daily executions, accuracy with its
+  interval, correction and failure rates, tokens and latency p50/p95 (histograms summed per day in
+  SQL), with a segment filter (expertise), rotating prompt and filter value; rollups only.
 
 * ``load_1min_start`` / ``load_1min_end``: the machine's 1-minute load average before and after
   (other work on a shared machine slows every figure; read them together).
@@ -42,12 +42,13 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from bench._db import scratch_database
+from core.analytics.cells import Scope
+from core.analytics.summary import DailyPoint, daily_series
 from core.db.engine import make_engine, transaction
 from core.registry.prompts import create_prompt
 from core.registry.settings import update_prompt_settings
 from core.registry.spec import VersionContent
 from core.registry.versions import add_version
-from core.tracking.histogram import percentile
 from core.tracking.ingest import ingest_records
 from core.tracking.rollups import refresh_rollups
 
@@ -104,45 +105,12 @@ CROSS JOIN LATERAL (SELECT CASE (g / 4) % 4 WHEN 0 THEN ARRAY['identity','task']
                                           ELSE ARRAY['examples','identity','task','tone'] END AS ids) s
 """
 
-OVERVIEW = """
-WITH cells AS (
-    SELECT date_trunc('day', hour AT TIME ZONE 'UTC') AS day, executions, accuracy_n, accuracy_sum,
-           accuracy_sum_sq, corrections, failures, prompt_tokens_sum, latency_ms_sum, latency_hist
-    FROM rollups_hourly
-    WHERE prompt_id = :prompt AND hour >= :since AND hour < :until AND segment_key @> CAST(:segment AS jsonb)
-), daily AS (
-    SELECT day, sum(executions) AS executions, sum(accuracy_n) AS accuracy_n, sum(accuracy_sum) AS accuracy_sum,
-           sum(accuracy_sum_sq) AS accuracy_sum_sq, sum(corrections) AS corrections, sum(failures) AS failures,
-           sum(prompt_tokens_sum) AS prompt_tokens_sum, sum(latency_ms_sum) AS latency_ms_sum
-    FROM cells GROUP BY day
-), hist AS (
-    SELECT day, array_agg(total ORDER BY bucket) AS latency_hist
-    FROM (SELECT c.day, u.bucket, sum(u.n) AS total
-          FROM cells c, unnest(c.latency_hist) WITH ORDINALITY AS u(n, bucket) GROUP BY c.day, u.bucket) b
-    GROUP BY day
-)
-SELECT d.*, h.latency_hist FROM daily d JOIN hist h USING (day) ORDER BY d.day
-"""
 
-
-def _overview(engine: Engine, prompt_id: int, expertise: str) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(OVERVIEW),
-            {"prompt": prompt_id, "since": START, "until": START + timedelta(days=DAYS),
-             "segment": json.dumps({"expertise": expertise})},
-        ).mappings().all()  # fmt: skip
-    out = []
-    for row in rows:
-        n = int(row["accuracy_n"] or 0)
-        mean = row["accuracy_sum"] / n if n else None
-        out.append(
-            {"day": row["day"], "executions": row["executions"], "accuracy": mean, "accuracy_n": n,
-             "correction_rate": int(row["corrections"]) / int(row["executions"]),
-             "failure_rate": int(row["failures"]) / int(row["executions"]),
-             "latency_p50": percentile(row["latency_hist"], 0.5), "latency_p95": percentile(row["latency_hist"], 0.95)}
-        )  # fmt: skip
-    return out
+def _overview(engine: Engine, prompt_id: int, expertise: str) -> list[DailyPoint]:
+    """What the Overview page reads: the daily series of one prompt over 30 days, one segment."""
+    scope = Scope(prompt_id, START, START + timedelta(days=DAYS), segment={"expertise": expertise})
+    with transaction(engine) as session:
+        return daily_series(session, scope, tz="UTC")
 
 
 def _generate(engine: Engine, rows: int) -> None:
