@@ -11,8 +11,9 @@ Two ways in, chosen by configuration:
 
 Either way the principal is re-read from the database on every run, so a role change or a
 deactivation takes effect at the user's next click, not at their next login. Until someone is
-signed in, the console's navigation holds nothing but the sign-in page, so every page (including
-pages added later) is behind the gate. Enforcement of what a principal may do stays in ``core``.
+signed in, no page runs: the sign-in form is shown at whatever address was opened, so every page
+(including pages added later) is behind the gate and deep links survive sign-in. Enforcement of
+what a principal may do stays in ``core``.
 """
 
 from __future__ import annotations
@@ -53,17 +54,18 @@ def authlib_installed() -> bool:
     return importlib.util.find_spec("authlib") is not None
 
 
-def gate() -> Principal:
-    """Return the signed-in principal, or show the sign-in page and stop the run."""
+def gate(pages: Mapping[str, list[Any]]) -> Principal:
+    """Return the signed-in principal, or show the sign-in form instead of the page and stop the run.
+
+    Every page stays registered while signed out (hidden), so a link to a page — from a colleague or
+    a notification — keeps its address through sign-in and opens once the user is in.
+    """
     section = oidc_section()
     principal, problem = _resolve_oidc() if section is not None else _resolve_local()
     if principal is None:
         st.session_state.pop(_PRINCIPAL_KEY, None)
-
-        def sign_in() -> None:
-            _sign_in_page(section, problem)
-
-        st.navigation([st.Page(sign_in, title="Sign in", icon=":material/login:")], position="hidden").run()
+        st.navigation(pages, position="hidden")  # routes resolve; the page itself does not run
+        _sign_in_page(section, problem)
         st.stop()
     st.session_state[_PRINCIPAL_KEY] = principal
     return principal

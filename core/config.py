@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(default="UTC", description="Time zone of schedules and daily aggregates.")
     console_port: int = Field(default=8501, ge=1, le=65535)
+    console_address: str = Field(
+        default="127.0.0.1",
+        description="Interface the console listens on; 0.0.0.0 exposes it to the network (containers).",
+    )
     log_level: str = Field(default="INFO")
 
     # --- governance (core.governance.rules.GovernanceRules is built from these) ---

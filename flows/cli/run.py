@@ -27,7 +27,9 @@ logger = logging.getLogger(__name__)
 CONSOLE_APP = Path(console.__file__).resolve().parent / "app.py"
 
 
-def _console_process(settings: Settings, database_url: str, port: int) -> subprocess.Popen[bytes]:
+def _console_process(
+    settings: Settings, database_url: str, port: int, address: str | None = None
+) -> subprocess.Popen[bytes]:
     env = os.environ | {"PROMPTLOOP_DATABASE_URL": database_url, "PROMPTLOOP_HOME": str(settings.home)}
     command = [
         sys.executable,
@@ -60,12 +62,15 @@ def _wait(process: subprocess.Popen[bytes]) -> None:
 def console_cmd(
     ctx: typer.Context,
     port: int | None = typer.Option(None, "--port", help="Port (default: PROMPTLOOP_CONSOLE_PORT or 8501)."),
+    address: str | None = typer.Option(
+        None, "--address", help="Interface to listen on (default: PROMPTLOOP_CONSOLE_ADDRESS, 127.0.0.1)."
+    ),
 ) -> None:
     """Start the operator console (Streamlit) and block until Ctrl-C."""
     settings = get(ctx).settings
     port = port or settings.console_port
     url = resolve_database_url(settings)
-    process = _console_process(settings, url, port)
+    process = _console_process(settings, url, port, address)
     typer.echo(f"console: http://localhost:{port}")
     _wait(process)
 

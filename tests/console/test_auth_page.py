@@ -52,8 +52,20 @@ def test_signed_out_sees_only_the_sign_in_form(engine: Engine, console_app: Call
     assert not at.exception
     assert page_titles(at) == ["promptloop"]
     assert at.text_input(key="sign_in_password").proto.type == at.text_input(key="sign_in_password").proto.PASSWORD
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("views/prompts.py")  # no page but the sign-in page exists until someone signs in
+
+
+def test_a_deep_link_shows_the_sign_in_form_then_opens_its_page(
+    engine: Engine, carol: str, console_app: Callable[..., AppTest]
+) -> None:
+    at = console_app(user=None)
+    at.switch_page("views/approvals.py")  # e.g. a notification's link to a change request
+    at.run()
+    assert not at.exception
+    assert page_titles(at) == ["promptloop"]  # the page did not run: only the sign-in form
+    assert not at.dataframe
+    at = sign_in(at, carol, PASSWORD)
+    assert not at.exception
+    assert page_titles(at) == ["Approvals"]  # the requested page, not the default one
 
 
 def test_empty_installation_explains_how_to_bootstrap(console_app: Callable[..., AppTest]) -> None:

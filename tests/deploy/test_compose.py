@@ -152,6 +152,7 @@ def test_the_services_start_as_processes(compose: dict[str, Any], empty_database
         console = services["console"]
         argv = [sys.executable, "-m", "flows.cli", *console["command"][1:]]
         argv[argv.index("--port") + 1] = str(console_port)
+        argv[argv.index("--address") + 1] = "127.0.0.1"
         process, log = start("console", argv, _env(console, **shared))
         _wait_http(f"http://127.0.0.1:{console_port}/_stcore/health", 120, process, log)
     finally:
