@@ -1,9 +1,14 @@
-"""The bulk path: binary COPY into staging tables and a merge per chunk, pipelined with validation.
+"""The bulk path: per chunk, binary COPY straight into the tables, or into staging tables and a merge;
+pipelined with validation.
 
 A :class:`BulkWriter` owns the session's psycopg connection from a worker thread. The caller
 validates chunk k+1 (Python, holding the GIL) while the worker streams chunk k to the server and
-waits for its merge (psycopg releases the GIL while it waits), so on two cores validation and the
-server's work overlap. Everything still runs in the caller's transaction: nothing commits per chunk.
+waits for its statements (psycopg releases the GIL while it waits), so on two cores validation and
+the server's work overlap. Everything still runs in the caller's transaction: nothing commits per chunk.
+
+A chunk first takes the direct path (``core.tracking.direct``) inside a savepoint. If one of its ids
+is stored already (a replay: the COPY fails on a unique index), the savepoint is rolled back and
+the chunk — and every later chunk of the call, replays rarely come alone — is merged instead.
 
 Merge of one chunk (``core.tracking.store`` explains the order and the writer lock):
 
@@ -24,11 +29,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from psycopg import Connection
+from psycopg.errors import UniqueViolation
 from sqlalchemy.orm import Session
 
+from core.tracking.direct import write_direct
+from core.tracking.pending import Pending
 from core.tracking.precedence import SUMMARY_FIELDS, summary_columns
+from core.tracking.rows import ExecValues, OutcomeValues
 from core.tracking.store import EXEC_COLUMNS, INGEST_LOCK_ID, OUTCOME_COLUMNS, RECOMPUTE_SUMMARIES, XID, WriteCounts
-from core.tracking.validation import ExecRow, OutcomeRow
 
 logger = logging.getLogger(__name__)
 
@@ -74,45 +82,78 @@ _INSERT_OUTCOMES = (
     f" SELECT s.client_id, s.execution_client_id, s.kind, s.accuracy, s.accuracy_given, s.error, s.original,"
     f" s.corrected, s.score, s.rating, s.occurred_at,"
     f" (SELECT e.id FROM executions e WHERE e.client_id = s.execution_client_id)"
-    f" FROM {_STAGE_OUT} s ON CONFLICT (client_id) DO NOTHING RETURNING id, execution_pk"
+    f" FROM {_STAGE_OUT} s ON CONFLICT (client_id) DO NOTHING RETURNING client_id, execution_client_id, execution_pk"
 )
 _ATTACH_PENDING = (
     f"UPDATE outcomes o SET execution_pk = e.id FROM {_STAGE_EXEC} s JOIN executions e ON e.client_id = s.client_id "
-    "WHERE o.execution_pk IS NULL AND o.execution_client_id = s.client_id RETURNING o.id"
+    "WHERE o.execution_pk IS NULL AND o.execution_client_id = s.client_id RETURNING o.client_id, o.execution_client_id"
 )
+_SAVEPOINT = "promptloop_chunk"
 _DONE = None  # queue sentinel
 
 
 class _Merger:
-    """Staging tables on one connection, and the merge of one staged chunk into the real tables."""
+    """Writes chunks on one connection: directly while that works, else through staging tables."""
 
     def __init__(self, conn: Connection[Any]) -> None:
         self._conn = conn
         self._xid: int | None = None
+        self._pending: Pending | None = None
+        self._direct = True
+        self._staging = False  # the staging tables exist
         self.counts = WriteCounts()
-        self._pending: set[int] = set()  # outcomes of this call stored without their execution
-        for statement in _CREATE_STAGES:
-            conn.execute(statement)
 
-    def write(self, executions: Sequence[ExecRow], outcomes: Sequence[OutcomeRow]) -> None:
-        self._stage(executions, outcomes)
+    def write(self, executions: Sequence[ExecValues], outcomes: Sequence[OutcomeValues]) -> None:
         conn = self._conn
         if self._xid is None:  # lock from the first write to commit: see core.tracking.store
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK_ID,))
             # The column default, evaluated once instead of per row.
             self._xid = conn.execute(f"SELECT {XID}").fetchone()[0]  # type: ignore[index]
+            self._pending = Pending(conn)
+        assert self._pending is not None
+        if self._direct and self._write_direct(executions, outcomes, self._pending):
+            return
+        self._merge(executions, outcomes, self._pending)
+
+    def _write_direct(
+        self, executions: Sequence[ExecValues], outcomes: Sequence[OutcomeValues], pending: Pending
+    ) -> bool:
+        conn = self._conn
+        conn.execute(f"SAVEPOINT {_SAVEPOINT}")
+        try:
+            result = write_direct(conn, executions, outcomes, xid=self._xid or 0, pending=pending)
+        except UniqueViolation:
+            conn.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+            conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            self._direct = False
+            logger.info("ids of this batch are stored already: merging the rest through staging tables")
+            return False
+        conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+        self.counts.executions += result.executions
+        self.counts.outcomes += result.outcomes
+        pending.stored(result.pending)
+        pending.attached_now(result.attached)
+        return True
+
+    def _merge(self, executions: Sequence[ExecValues], outcomes: Sequence[OutcomeValues], pending: Pending) -> None:
+        self._stage(executions, outcomes)
+        conn = self._conn
         if outcomes:
             conn.execute(_DROP_REPLAYED)
         if executions:
             self.counts.executions += conn.execute(_INSERT_EXECUTIONS, {"xid": self._xid}).rowcount
-        touched = self._insert_outcomes() if outcomes else set()
+        touched = self._insert_outcomes(pending) if outcomes else set()
         if executions:
-            self._attach_pending()
+            pending.attached_now(conn.execute(_ATTACH_PENDING).fetchall())
         if touched:  # includes executions of this chunk, whose summary is already right (not rewritten)
             conn.execute(RECOMPUTE_SUMMARIES, {"pks": sorted(touched)})
 
-    def _stage(self, executions: Sequence[ExecRow], outcomes: Sequence[OutcomeRow]) -> None:
+    def _stage(self, executions: Sequence[ExecValues], outcomes: Sequence[OutcomeValues]) -> None:
         conn = self._conn
+        if not self._staging:
+            for statement in _CREATE_STAGES:
+                conn.execute(statement)
+            self._staging = True
         conn.execute(f"TRUNCATE {_STAGE_EXEC}, {_STAGE_OUT}")
         for table, types, rows in ((_STAGE_EXEC, _EXEC_TYPES, executions), (_STAGE_OUT, _OUT_TYPES, outcomes)):
             if rows:
@@ -122,27 +163,24 @@ class _Merger:
                     for row in rows:
                         write(row)
 
-    def _insert_outcomes(self) -> set[int]:
+    def _insert_outcomes(self, pending: Pending) -> set[int]:
         """Insert the staged outcomes; the executions that gained one."""
         touched: set[int] = set()
-        for outcome_id, execution_pk in self._conn.execute(_INSERT_OUTCOMES).fetchall():
+        stored_pending = []
+        for outcome_id, execution_id, execution_pk in self._conn.execute(_INSERT_OUTCOMES).fetchall():
             self.counts.outcomes += 1
             if execution_pk is None:
-                self._pending.add(outcome_id)
+                stored_pending.append((outcome_id, execution_id))
             else:
                 touched.add(execution_pk)
+        pending.stored(stored_pending)
         return touched
 
-    def _attach_pending(self) -> None:
-        for (outcome_id,) in self._conn.execute(_ATTACH_PENDING).fetchall():
-            if outcome_id in self._pending:
-                self._pending.discard(outcome_id)  # ours, from an earlier chunk of this call
-            else:
-                self.counts.attached += 1
-
     def finish(self) -> WriteCounts:
-        self.counts.pending = len(self._pending)
-        self._conn.execute(f"DROP TABLE IF EXISTS {_STAGE_EXEC}, {_STAGE_OUT}")
+        self.counts.pending = len(self._pending.ours) if self._pending is not None else 0
+        self.counts.attached = self._pending.attached if self._pending is not None else 0
+        if self._staging:
+            self._conn.execute(f"DROP TABLE IF EXISTS {_STAGE_EXEC}, {_STAGE_OUT}")
         return self.counts
 
 
@@ -158,7 +196,7 @@ class BulkWriter:
         driver = session.connection().connection.driver_connection
         assert isinstance(driver, Connection)
         self._merger = _Merger(driver)
-        self._queue: queue.Queue[tuple[Sequence[ExecRow], Sequence[OutcomeRow]] | None] = queue.Queue(maxsize=1)
+        self._queue: queue.Queue[tuple[Sequence[ExecValues], Sequence[OutcomeValues]] | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="promptloop-ingest", daemon=True)
         self._thread.start()
@@ -176,7 +214,7 @@ class BulkWriter:
         if self._error is not None:
             raise self._error
 
-    def submit(self, executions: Sequence[ExecRow], outcomes: Sequence[OutcomeRow]) -> None:
+    def submit(self, executions: Sequence[ExecValues], outcomes: Sequence[OutcomeValues]) -> None:
         self._raise()
         self._queue.put((executions, outcomes))
 

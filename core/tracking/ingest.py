@@ -8,10 +8,12 @@
   reject means nothing is written and :class:`IngestValidationError` lists them all.
 * Replaying records (same client ids) changes nothing; they are counted as ``duplicates``.
 * An outcome whose execution is unknown is stored as pending and attached when it arrives.
-* Up to ``bulk_threshold`` records take a multi-row INSERT; more take binary COPY into staging
-  tables and ``INSERT ... SELECT ... ON CONFLICT`` per chunk, merged by a worker thread while the
-  next chunk is validated (``core.tracking.bulk``), inside a savepoint so that a batch found bad
-  half-way leaves nothing behind even if the caller goes on to commit.
+* Up to ``bulk_threshold`` records take a multi-row INSERT; more are validated per chunk in one
+  pydantic-core call (``core.tracking.batch_schema``) and written by a worker thread while the next
+  chunk is validated (``core.tracking.bulk``): binary COPY straight into the tables while every id
+  is new (``core.tracking.direct``), else COPY into staging tables and ``INSERT ... SELECT ... ON
+  CONFLICT``; all inside a savepoint so that a batch found bad half-way leaves nothing behind even
+  if the caller goes on to commit.
 """
 
 from __future__ import annotations
@@ -19,26 +21,24 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
 from core.errors import ValidationError
 from core.tracking.bulk import BulkWriter
-from core.tracking.records import ExecutionRecord, OutcomeRecord
 from core.tracking.redaction import Redactor
+from core.tracking.rows import Item, Reject
 from core.tracking.store import WriteCounts, write_small
-from core.tracking.validation import ExecRow, OutcomeRow, Reject, SourceRecord, Validator
+from core.tracking.validation import Validator
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BULK_THRESHOLD = 2000
 CHUNK_SIZE = 50_000  # validation of one chunk overlaps the merge of the previous one
 MAX_LISTED_REJECTS = 20
-
-Item = Mapping[str, Any] | ExecutionRecord | OutcomeRecord | SourceRecord
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,6 @@ class IngestValidationError(ValidationError):
         )
 
 
-def _sourced(records: Iterable[Item]) -> Iterator[SourceRecord]:
-    for index, item in enumerate(records):
-        yield item if isinstance(item, SourceRecord) else SourceRecord(index, "record", item)
-
-
 def ingest_records(
     session: Session,
     records: Iterable[Item],
@@ -90,7 +85,7 @@ def ingest_records(
     """Validate and store ``records`` in the caller's transaction; see the module docstring."""
     started = time.perf_counter()
     validator = Validator(session, redactor or Redactor())
-    items = _sourced(records)
+    items = iter(records)
     head = list(itertools.islice(items, bulk_threshold + 1))
     if len(head) <= bulk_threshold:
         path: Literal["small", "bulk"] = "small"
@@ -115,40 +110,27 @@ def ingest_records(
     return result
 
 
-def _split(validator: Validator, items: Iterable[SourceRecord]) -> tuple[list[ExecRow], list[OutcomeRow]]:
-    executions: list[ExecRow] = []
-    outcomes: list[OutcomeRow] = []
-    check = validator.check
-    for item in items:
-        row = check(item)
-        if row is None:
-            continue
-        if isinstance(row, ExecRow):
-            executions.append(row)
-        else:
-            outcomes.append(row)
-    return executions, outcomes
-
-
-def _small(session: Session, validator: Validator, items: list[SourceRecord], *, skip_invalid: bool) -> WriteCounts:
-    executions, outcomes = _split(validator, items)
+def _small(session: Session, validator: Validator, items: list[Item], *, skip_invalid: bool) -> WriteCounts:
+    executions, outcomes = validator.split(items)
     if validator.rejects and not skip_invalid:
         raise IngestValidationError(validator.rejects)
     return write_small(session, executions, outcomes)
 
 
-def _bulk(session: Session, validator: Validator, items: Iterator[SourceRecord], *, skip_invalid: bool) -> WriteCounts:
+def _bulk(session: Session, validator: Validator, items: Iterator[Item], *, skip_invalid: bool) -> WriteCounts:
     validator.preload()  # the worker owns the connection from here on: no lookups while it runs
     savepoint = session.begin_nested()
     writer = BulkWriter(session)
     try:
-        total = 0
-        while chunk := list(itertools.islice(items, CHUNK_SIZE)):
-            executions, outcomes = _split(validator, chunk)
-            total += len(chunk)
+        while True:
+            before = validator.checked
+            # Items are consumed as validated: the chunk's input does not outlive it (see core.tracking.rows).
+            executions, outcomes = validator.split(itertools.islice(items, CHUNK_SIZE))
+            if validator.checked == before:
+                break
             if skip_invalid or not validator.rejects:  # once a batch is doomed, only keep validating
                 writer.submit(executions, outcomes)
-            logger.info("validated %d records", total)
+            logger.info("validated %d records", validator.checked)
         counts = writer.finish()
         if validator.rejects and not skip_invalid:
             raise IngestValidationError(validator.rejects)

@@ -27,6 +27,10 @@ set of outcomes whenever one is added, so replays and out-of-order arrival give 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
 from rapidfuzz import fuzz
 
 from core.tracking.records import OutcomeKind, OutcomeRecord
@@ -47,18 +51,33 @@ def correction_similarity(original: str, corrected: str) -> float:
 
 def outcome_accuracy(record: OutcomeRecord) -> tuple[float, bool]:
     """(accuracy, given) of one outcome, per the rules above."""
-    if record.accuracy is not None:
-        return record.accuracy, True
-    kind = record.kind
-    if kind is OutcomeKind.EXECUTION_SUCCESS:
+    return accuracy_of(
+        record.kind, record.accuracy, original=record.original, corrected=record.corrected, score=record.score,
+        rating=record.rating,
+    )  # fmt: skip
+
+
+def accuracy_of(
+    kind: str,
+    given: float | None,
+    *,
+    original: str | None,
+    corrected: str | None,
+    score: float | None,
+    rating: int | None,
+) -> tuple[float, bool]:
+    """(accuracy, given) from an outcome's fields (``kind`` as an ``OutcomeKind`` or its value)."""
+    if given is not None:
+        return given, True
+    if kind == OutcomeKind.EXECUTION_SUCCESS:
         return 1.0, False
-    if kind is OutcomeKind.EXECUTION_FAILURE:
+    if kind == OutcomeKind.EXECUTION_FAILURE:
         return 0.0, False
-    if kind is OutcomeKind.USER_CORRECTION:
-        return correction_similarity(record.original or "", record.corrected or ""), False
-    if kind is OutcomeKind.QUALITY_SCORE:
-        return float(record.score or 0.0), False
-    return ((record.rating or 1) - 1) / 4.0, False
+    if kind == OutcomeKind.USER_CORRECTION:
+        return correction_similarity(original or "", corrected or ""), False
+    if kind == OutcomeKind.QUALITY_SCORE:
+        return float(score or 0.0), False
+    return ((rating or 1) - 1) / 4.0, False
 
 
 def _rank_sql(kind: str) -> str:
@@ -85,3 +104,58 @@ def summary_columns(alias: str = "") -> str:
 
 
 SUMMARY_FIELDS = ("accuracy", "accuracy_kind", "corrected", "failed", "rating")
+
+
+class Evidence(Protocol):
+    """What the summary needs of a stored outcome (``core.tracking.validation.OutcomeRow``)."""
+
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def accuracy(self) -> float: ...
+    @property
+    def rating(self) -> int | None: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+
+
+Summary = tuple[float | None, str | None, bool, bool, int | None]  # in SUMMARY_FIELDS order
+NO_OUTCOME: Summary = (None, None, False, False, None)
+_RANK_OF = {kind.value: rank for kind, rank in RANK.items()}
+
+
+def summarize(outcomes: Iterable[Evidence]) -> tuple[Summary, bool]:
+    """The summary of an execution with these outcomes, as :func:`summary_columns` computes it in SQL,
+    and whether it is *exact*.
+
+    It is not when the pick is decided by comparing client ids (two outcomes tie on rank and
+    ``occurred_at``, or two ratings on ``occurred_at``): SQL compares them under the column's
+    collation, which Python cannot reproduce, so the caller has SQL recompute those executions.
+    """
+    best: Evidence | None = None
+    best_key: tuple[int, datetime] | None = None
+    best_tied = False
+    latest_rating: Evidence | None = None
+    rating_tied = corrected = failed = False
+    for outcome in outcomes:
+        kind = outcome.kind
+        key = (_RANK_OF[kind], outcome.occurred_at)
+        if best_key is None or key > best_key:
+            best, best_key, best_tied = outcome, key, False
+        elif key == best_key:
+            best_tied = True
+        if kind == OutcomeKind.USER_CORRECTION:
+            corrected = True
+        elif kind == OutcomeKind.EXECUTION_FAILURE:
+            failed = True
+        elif kind == OutcomeKind.USER_RATING:
+            if latest_rating is None or outcome.occurred_at > latest_rating.occurred_at:
+                latest_rating, rating_tied = outcome, False
+            elif outcome.occurred_at == latest_rating.occurred_at:
+                rating_tied = True
+    if best is None:
+        return NO_OUTCOME, True
+    rating = latest_rating.rating if latest_rating is not None else None
+    return (best.accuracy, str(best.kind), corrected, failed, rating), not (best_tied or rating_tied)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from core.db.models.tracking import Execution, Outcome
 from core.tracking.keys import SEPARATOR
 from core.tracking.precedence import SUMMARY_FIELDS, summary_columns
-from core.tracking.validation import ExecRow, OutcomeRow
+from core.tracking.rows import ExecRow, ExecValues, OutcomeRow, OutcomeValues
 
 INGEST_LOCK_ID = 0x706C696E  # "plin"
 _EXECUTIONS: Table = Execution.__table__  # type: ignore[assignment]
@@ -84,14 +84,15 @@ RECOMPUTE_SUMMARIES = (
 # -- small batches: multi-row INSERT -------------------------------------------------------------
 
 
-def _exec_params(row: ExecRow) -> dict[str, Any]:
-    values = row._asdict()
-    values["section_ids"] = values.pop("sections").split(SEPARATOR) if row.sections else []
-    values["segment"] = json.loads(row.segment)
+def _exec_params(row: ExecValues) -> dict[str, Any]:
+    values = ExecRow._make(row)._asdict()
+    sections = values.pop("sections")
+    values["section_ids"] = sections.split(SEPARATOR) if sections else []
+    values["segment"] = json.loads(values["segment"])
     return values
 
 
-def write_small(session: Session, executions: Sequence[ExecRow], outcomes: Sequence[OutcomeRow]) -> WriteCounts:
+def write_small(session: Session, executions: Sequence[ExecValues], outcomes: Sequence[OutcomeValues]) -> WriteCounts:
     counts = WriteCounts()
     lock_writers(session)
     if executions:
@@ -102,9 +103,9 @@ def write_small(session: Session, executions: Sequence[ExecRow], outcomes: Seque
         statement = (
             insert(_OUTCOMES).on_conflict_do_nothing(index_elements=["client_id"]).returning(_OUTCOMES.c.client_id)
         )
-        new_outcomes = set(session.execute(statement, [row._asdict() for row in outcomes]).scalars())
+        new_outcomes = set(session.execute(statement, [OutcomeRow._make(row)._asdict() for row in outcomes]).scalars())
         counts.outcomes = len(new_outcomes)
-    keys = sorted({row.client_id for row in executions} | {row.execution_client_id for row in outcomes})
+    keys = sorted({row[0] for row in executions} | {row[1] for row in outcomes})  # client ids, execution ids
     attached = session.execute(
         text(
             "UPDATE outcomes o SET execution_pk = e.id FROM executions e "

@@ -1,17 +1,22 @@
 """Turn raw input into storable rows, or into rejects that name the record, the field and the reason.
 
-One :class:`Validator` serves one ingestion call: it validates with the pydantic record models,
-resolves prompt names and version strings to ids (cached), computes outcome accuracies, redacts
-free text and drops repeats of a client id within the call (counted as duplicates).
+One :class:`Validator` serves one ingestion call: it validates records, resolves prompt names and
+version strings to ids (cached), computes outcome accuracies, redacts free text and drops repeats of
+a client id within the call (counted as duplicates).
+
+:meth:`Validator.split` validates dicts a few at a time with the whole-list schema of
+``core.tracking.batch_schema`` (pydantic-core only) and does what the models' Python validators do
+in plain Python afterwards; anything that schema or those checks refuse, and anything that is not a
+dict, goes through the record models one by one (:meth:`Validator.check`), which name the field and
+the reason — so rejects read the same on every path, and the models decide what is valid.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Mapping
+from datetime import UTC
+from typing import Any
 
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
@@ -19,10 +24,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.models.registry import Prompt, PromptVersion
+from core.tracking.batch_schema import validate_batch
 from core.tracking.keys import SEPARATOR, canonical_sections, section_set_hash
-from core.tracking.precedence import outcome_accuracy
-from core.tracking.records import TIMEZONE_NEEDED, ExecutionRecord, OutcomeRecord, Record
+from core.tracking.precedence import accuracy_of
+from core.tracking.records import TIMEZONE_NEEDED, ExecutionRecord, OutcomeKind, OutcomeRecord, Record
 from core.tracking.redaction import Redactor
+from core.tracking.rows import ExecRow, ExecValues, Item, OutcomeRow, OutcomeValues, Reject, SourceRecord
+
+__all__ = ["ExecRow", "ExecValues", "Item", "OutcomeRow", "OutcomeValues", "Reject", "SourceRecord", "Validator"]
 
 _RECORD = TypeAdapter[ExecutionRecord | OutcomeRecord](Record)
 _DIRECT: dict[str, type[ExecutionRecord] | type[OutcomeRecord]] = {
@@ -32,71 +41,18 @@ _DIRECT: dict[str, type[ExecutionRecord] | type[OutcomeRecord]] = {
 
 
 _CACHE_LIMIT = 100_000  # distinct segments remembered per call (high-cardinality ones just miss)
+# Dicts per call of the whole-list schema. Small on purpose: the validated dicts (three tracked
+# containers per execution) then die before Python's cyclic GC promotes them to the old generation
+# (a young collection runs every 700 tracked allocations). Lists of thousands make full collections
+# frequent, and each of those walks the caller's whole heap — a million input records, say — which
+# doubled the cost of validation in the benchmark.
+_SCHEMA_BATCH = 128
+_NOT_UNIQUE = ("", "")  # cached for a section list with repeated ids (compared by identity)
+_KIND = {kind.value: kind.value for kind in OutcomeKind}  # a kind as the schema passed it -> a plain str
 
 
-class SourceRecord(NamedTuple):
-    """One input item with where it came from (``line 12`` of a file, ``record 3`` of a list).
-
-    A NamedTuple, not a dataclass: one is built per record, and on the bulk path that shows.
-    """
-
-    position: int
-    unit: str  # "line" or "record"
-    data: Mapping[str, Any] | ExecutionRecord | OutcomeRecord | None
-    raw: str | None = None
-    error: str | None = None  # the item could not even be parsed (bad JSON, bad CSV cell)
-
-    @property
-    def where(self) -> str:
-        return f"{self.unit} {self.position}"
-
-
-@dataclass(frozen=True)
-class Reject:
-    position: int
-    where: str
-    client_id: str | None
-    reason: str
-    raw: str | None = None
-
-    def describe(self) -> str:
-        who = f" (id '{self.client_id}')" if self.client_id else ""
-        return f"{self.where}{who}: {self.reason}"
-
-
-class ExecRow(NamedTuple):
-    """An execution as staged for storage (column order of the COPY staging table)."""
-
-    client_id: str
-    prompt_id: int
-    version_id: int
-    label: str | None
-    experiment: str | None
-    arm: str | None
-    sections: str  # canonical ids joined by U+001F
-    section_set_hash: str
-    prompt_tokens: int
-    completion_tokens: int | None
-    latency_ms: float
-    model: str | None
-    unit_id: str | None
-    session_id: str | None
-    segment: str  # JSON text
-    occurred_at: datetime
-
-
-class OutcomeRow(NamedTuple):
-    client_id: str
-    execution_client_id: str
-    kind: str
-    accuracy: float
-    accuracy_given: bool
-    error: str | None
-    original: str | None
-    corrected: str | None
-    score: float | None
-    rating: int | None
-    occurred_at: datetime
+def _source(item: Item, position: int) -> SourceRecord:
+    return item if isinstance(item, SourceRecord) else SourceRecord(position, "record", item)
 
 
 def format_pydantic_errors(exc: PydanticValidationError) -> str:
@@ -171,25 +127,88 @@ class Validator:
         self._seen_outcomes: set[str] = set()
         self._section_cache: dict[tuple[str, ...], tuple[str, str]] = {}
         self._segment_cache: dict[str, str] = {}
+        self._segment_by_pairs: dict[tuple[tuple[str, Any], ...], str] = {}
+        self._resolved: dict[tuple[str, str], tuple[int, int] | str] = {}
         self.rejects: list[Reject] = []
         self.duplicates = 0
         self.valid = 0
+        self.checked = 0  # items seen, valid or not
 
     def preload(self) -> None:
         """Load the whole registry now, so that validation needs the database no more."""
         self._registry.load_all()
 
-    def check(self, item: SourceRecord) -> ExecRow | OutcomeRow | None:
+    def check(self, item: Item) -> ExecRow | OutcomeRow | None:
         """A storable row, or None (rejected: see ``rejects``; or a repeat: see ``duplicates``)."""
+        executions, outcomes = self.split([item])
+        if executions:
+            return ExecRow._make(executions[0])
+        return OutcomeRow._make(outcomes[0]) if outcomes else None
+
+    def split(self, items: Iterable[Item]) -> tuple[list[ExecValues], list[OutcomeValues]]:
+        """The storable rows of ``items`` (consumed lazily), executions and outcomes, in input order.
+
+        An item that is not a :class:`SourceRecord` is ``record <n>``, n its 0-based index among all
+        the items this validator was given (its SourceRecord is only built if it is rejected).
+        """
+        executions: list[ExecValues] = []
+        outcomes: list[OutcomeValues] = []
+        batch: list[Item] = []
+        data: list[dict[str, Any]] = []
+        start = 0
+        for item in items:
+            position = self.checked
+            self.checked += 1
+            if type(item) is dict:
+                record = item
+            elif type(item) is SourceRecord and type(item.data) is dict and item.error is None:
+                record = item.data
+            else:
+                if batch:  # keep the input order: it decides which repeat of an id wins
+                    self._check_dicts(batch, data, start, executions, outcomes)
+                    batch, data = [], []
+                self._check_one(_source(item, position), executions, outcomes)
+                continue
+            if not batch:
+                start = position
+            batch.append(item)
+            data.append(record)
+            if len(batch) == _SCHEMA_BATCH:
+                self._check_dicts(batch, data, start, executions, outcomes)
+                batch, data = [], []
+        if batch:
+            self._check_dicts(batch, data, start, executions, outcomes)
+        return executions, outcomes
+
+    def _check_dicts(
+        self,
+        items: list[Item],
+        data: list[dict[str, Any]],
+        start: int,
+        executions: list[ExecValues],
+        outcomes: list[OutcomeValues],
+    ) -> None:
+        execution_row, outcome_row = self._execution_row, self._outcome_row
+        for offset, record in enumerate(validate_batch(data)):
+            if record is None:  # the models say why (or, should they accept it after all, it is stored)
+                self._check_one(_source(items[offset], start + offset), executions, outcomes)
+            elif record["type"] == "execution":
+                if (row := execution_row(record, items[offset], start + offset)) is not None:
+                    executions.append(row)
+            elif (outcome := outcome_row(record)) is not None:
+                outcomes.append(outcome)
+
+    def _check_one(self, item: SourceRecord, executions: list[ExecValues], outcomes: list[OutcomeValues]) -> None:
+        """One item through the record models."""
         if item.error is not None:
             self._reject(item, None, item.error)
-            return None
+            return
         record = self._model(item)
-        if record is None:
-            return None
         if isinstance(record, ExecutionRecord):
-            return self._execution(item, record)
-        return self._outcome(record)
+            if (row := self._execution_row(dict(record), item, item.position, checked=True)) is not None:
+                executions.append(row)
+        elif record is not None and (outcome := self._outcome_row({**dict(record), "kind": record.kind.value})):
+            outcomes.append(outcome)
 
     def _model(self, item: SourceRecord) -> ExecutionRecord | OutcomeRecord | None:
         data = item.data
@@ -210,79 +229,92 @@ class Validator:
             self._reject(item, client_id if isinstance(client_id, str) else None, format_pydantic_errors(exc))
             return None
 
-    def _execution(self, item: SourceRecord, record: ExecutionRecord) -> ExecRow | None:
-        resolved = self._registry.resolve(record.prompt, record.version)
+    def _execution_row(
+        self, record: dict[str, Any], item: Item, position: int, *, checked: bool = False
+    ) -> ExecValues | None:
+        """The row of a valid execution (fields as ``ExecutionRecord`` has them; absent ones at their
+        defaults). Unless ``checked`` (by the model), first what ``ExecutionRecord._check`` checks:
+        a failure sends the item through the model, which names it."""
+        get = record.get
+        label, experiment, arm = get("label") or None, get("experiment") or None, get("arm") or None
+        sections = self._sections(get("sections"))
+        if not checked and ((arm is not None and experiment is None) or sections is _NOT_UNIQUE):
+            executions: list[ExecValues] = []
+            self._check_one(_source(item, position), executions, [])
+            return executions[0] if executions else None
+        client_id = record["id"]
+        key = (record["prompt"], record["version"])
+        resolved = self._resolved.get(key)
+        if resolved is None:
+            resolved = self._resolved[key] = self._registry.resolve(*key)
         if isinstance(resolved, str):
-            self._reject(item, record.id, resolved)
+            self._reject(_source(item, position), client_id, resolved)
             return None
-        if record.id in self._seen_executions:
+        if client_id in self._seen_executions:
             self.duplicates += 1
             return None
-        self._seen_executions.add(record.id)
+        self._seen_executions.add(client_id)
         self.valid += 1
-        joined, hashed = self._sections(record.sections)
-        return ExecRow(
-            record.id,
-            resolved[0],
-            resolved[1],
-            record.label,
-            record.experiment,
-            record.arm,
-            joined,
-            hashed,
-            record.prompt_tokens,
-            record.completion_tokens,
-            record.latency_ms,
-            record.model,
-            record.unit_id,
-            record.session_id,
-            self._segment_json(record.segment),
-            record.occurred_at,
-        )
+        segment = get("segment")
+        return (
+            client_id, resolved[0], resolved[1], label, experiment, arm, *sections, record["prompt_tokens"],
+            get("completion_tokens"), record["latency_ms"], get("model"), get("unit_id"), get("session_id"),
+            self._segment_json(segment) if segment else "{}", record["occurred_at"].astimezone(UTC),
+        )  # fmt: skip
 
-    def _sections(self, sections: list[str]) -> tuple[str, str]:
-        """(canonical ids joined by U+001F, their hash): few distinct sets, so cached per call."""
-        key = tuple(sections)
+    def _outcome_row(self, record: dict[str, Any]) -> OutcomeValues | None:
+        """The row of a valid outcome (its kind's fields checked by the schema or the model)."""
+        client_id = record["id"]
+        if client_id in self._seen_outcomes:
+            self.duplicates += 1
+            return None
+        self._seen_outcomes.add(client_id)
+        self.valid += 1
+        get = record.get
+        kind = _KIND[record["kind"]]
+        original, corrected, score, rating = get("original"), get("corrected"), get("score"), get("rating")
+        accuracy, given = accuracy_of(
+            kind, get("accuracy"), original=original, corrected=corrected, score=score, rating=rating
+        )
+        redact = self._redactor.redact
+        return (
+            client_id, record["execution_id"], kind, accuracy, given, redact(get("error")), redact(original),
+            redact(corrected), score, rating, record["occurred_at"].astimezone(UTC),
+        )  # fmt: skip
+
+    def _sections(self, sections: list[str] | None) -> tuple[str, str]:
+        """(canonical ids joined by U+001F, their hash), or ``_NOT_UNIQUE`` if an id repeats.
+        Few distinct sets: cached per call."""
+        key = tuple(sections) if sections else ()
         found = self._section_cache.get(key)
         if found is None:
-            canonical = canonical_sections(sections)
-            found = self._section_cache[key] = (SEPARATOR.join(canonical), section_set_hash(canonical))
+            if len(set(key)) != len(key):
+                found = _NOT_UNIQUE
+            else:
+                canonical = canonical_sections(key)
+                found = (SEPARATOR.join(canonical), section_set_hash(canonical))
+            self._section_cache[key] = found
         return found
 
     def _segment_json(self, segment: dict[str, Any]) -> str:
-        """The segment as JSON text. Segments repeat (they are categories), so encodings are cached
-        by the dict's repr, which tells 1, 1.0, True and "1" apart (dict keys would not)."""
-        if not segment:
-            return "{}"
-        key = repr(segment)
-        found = self._segment_cache.get(key)
+        """The segment as JSON text. Segments repeat (they are categories), so encodings are cached:
+        by the (key, value) pairs when every value is a string — a hit then means equal strings — and
+        otherwise by the dict's repr, which tells 1, 1.0, True and "1" apart (the pairs would not)."""
+        pairs = tuple(segment.items())
+        found = self._segment_by_pairs.get(pairs)
+        if found is not None:
+            return found
+        strings = all(type(value) is str for value in segment.values())
+        key = None if strings else repr(segment)
+        found = self._segment_cache.get(key) if key is not None else None
         if found is None:
             found = json.dumps(segment)  # default arguments: the cached C encoder
-            if len(self._segment_cache) < _CACHE_LIMIT:
-                self._segment_cache[key] = found
+            if len(self._segment_cache) + len(self._segment_by_pairs) < _CACHE_LIMIT:
+                if key is None:
+                    self._segment_by_pairs[pairs] = found
+                else:
+                    self._segment_cache[key] = found
         return found
-
-    def _outcome(self, record: OutcomeRecord) -> OutcomeRow | None:
-        if record.id in self._seen_outcomes:
-            self.duplicates += 1
-            return None
-        self._seen_outcomes.add(record.id)
-        self.valid += 1
-        accuracy, given = outcome_accuracy(record)
-        redact = self._redactor.redact
-        return OutcomeRow(
-            record.id,
-            record.execution_id,
-            record.kind.value,
-            accuracy,
-            given,
-            redact(record.error),
-            redact(record.original),
-            redact(record.corrected),
-            record.score,
-            record.rating,
-            record.occurred_at,
-        )
 
     def _reject(self, item: SourceRecord, client_id: str | None, reason: str) -> None:
         self.rejects.append(Reject(item.position, item.where, client_id, reason, item.raw))

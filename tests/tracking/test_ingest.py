@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from typing import Any
 
@@ -137,19 +138,28 @@ def test_outcomes_before_their_execution_are_attached_when_it_arrives(registry: 
     assert summary == (pytest.approx(0.75), "USER_CORRECTION", True, False, 5)
 
 
-def test_bulk_and_small_paths_leave_identical_rows(pg_server_url: str, registry: Engine, engine: Engine) -> None:
+# chunk size 7: a call spans several chunks, some written directly, a later one falling back to the merge
+# when it meets a replayed id (core.tracking.bulk), with pending outcomes and ties across chunks.
+@pytest.mark.parametrize("chunk_size", [ingest_module.CHUNK_SIZE, 7])
+def test_bulk_and_small_paths_leave_identical_rows(
+    registry: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, chunk_size: int
+) -> None:
+    monkeypatch.setattr(ingest_module, "CHUNK_SIZE", chunk_size)
     rng = random.Random(11)
     kinds = ["EXECUTION_SUCCESS", "EXECUTION_FAILURE", "USER_CORRECTION", "QUALITY_SCORE", "USER_RATING"]
     records: list[dict[str, Any]] = [execution(i) for i in range(60)]
     records += [outcome(i, rng.randrange(70), rng.choice(kinds), minutes=rng.randrange(1, 3)) for i in range(90)]
     rng.shuffle(records)
     batches = [records[:50], records[50:120], records[120:], records[30:90]]  # the last one is a partial replay
+    # new executions first (some awaited by pending outcomes), then a replayed tail
+    batches.append([execution(i) for i in (*range(60, 66), *range(100, 110))] + records[:10])
 
     small = [_ingest(registry, batch, bulk_threshold=10_000) for batch in batches]
     small_rows = table_snapshot(registry)
     with transaction(registry) as session:
         session.execute(text("TRUNCATE executions, outcomes"))
-    bulk = [_ingest(registry, batch, bulk_threshold=1) for batch in batches]
+    with caplog.at_level(logging.INFO, logger="core.tracking.bulk"):
+        bulk = [_ingest(registry, batch, bulk_threshold=1) for batch in batches]
 
     assert {r.path for r in small} == {"small"} and {r.path for r in bulk} == {"bulk"}
     assert [(r.executions, r.outcomes, r.duplicates, r.attached, r.pending) for r in small] == [
@@ -158,6 +168,9 @@ def test_bulk_and_small_paths_leave_identical_rows(pg_server_url: str, registry:
     assert table_snapshot(registry) == small_rows
     assert any(row[2] is None for row in small_rows["outcomes"])  # some outcomes stay pending
     assert any(row[16] is not None for row in small_rows["executions"])
+    assert any(r.attached for r in small)
+    # the replays took the merge path (at chunk size 7, after direct chunks in the same call)
+    assert sum("merging the rest" in message for message in caplog.messages) == 2
 
 
 def test_execution_row_keeps_the_section_set_and_resolved_ids(registry: Engine) -> None:

@@ -24,6 +24,8 @@ redact = Redactor().redact
         ("card 4111-1111-1111-1111", "card [CARD]"),
         ("call +33 6 12 34 56 78 now", "call [PHONE] now"),
         ("call 555-123-4567", "call [PHONE]"),
+        ("on 2026-02-08 call 555-123-4567", "on 2026-02-08 call [PHONE]"),
+        ("call 555.123.4567 at 16:00", "call [PHONE] at 16:00"),
         ("appelle le 06 12 34 56 78", "appelle le [PHONE]"),
     ],
 )
@@ -35,6 +37,10 @@ def test_builtin_patterns(text: str, expected: str) -> None:
     "text",
     [
         "meeting on 2026-11-20 at 10:15",
+        "moved to 2026-02-08 16:00 by the user",
+        "moved to 2026/2/8 16 00",
+        "moved to 08.02.2026 16:00:00",
+        "from 2026-02-08 16:00 to 2026-02-09 09:30",
         "order 4111111111111112 shipped",  # fails the Luhn check
         "ticket 1234567890 reopened",  # an unseparated id, not a phone number
         "version 1.2.3 and 3.14159",
