@@ -49,6 +49,11 @@ def prompt_settings(raw: dict[str, Any]) -> PromptSettings:
     return PromptSettings.model_validate(raw or {})
 
 
+def describe_settings_error(exc: ValidationError) -> str:
+    """One line: each bad setting's path and what is wrong with it."""
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+
+
 def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """``changes`` over ``base``; nested objects merge key by key (so one threshold can change alone)."""
     merged = dict(base)
@@ -65,11 +70,14 @@ def update_prompt_settings(
 ) -> PromptSettings:
     """Merge ``changes`` into the prompt's settings (nested objects key by key), validate, audit."""
     prompt = get_prompt(session, name=prompt_name, for_update=True)
-    before = prompt_settings(prompt.settings)
     try:
-        after = PromptSettings.model_validate(_merge(before.model_dump(), changes))
+        before: dict[str, Any] = prompt_settings(prompt.settings).model_dump(mode="json")
+    except ValidationError:  # stored settings that no longer validate: this change may be their fix
+        before = dict(prompt.settings or {})
+    try:
+        after = PromptSettings.model_validate(_merge(before, changes))
     except ValidationError as exc:
-        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        detail = describe_settings_error(exc)
         raise PromptloopValidationError(f"invalid settings for '{prompt_name}': {detail}") from None
     prompt.settings = after.model_dump(mode="json")
     record_event(
@@ -78,7 +86,7 @@ def update_prompt_settings(
         action="prompt.settings_changed",
         entity_type="prompt",
         entity_id=prompt.id,
-        before=before.model_dump(mode="json"),
+        before=before,
         after=after.model_dump(mode="json"),
     )
     return after

@@ -42,12 +42,13 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, Engine, text
 
-from core.registry.settings import prompt_settings
+from core.registry.settings import PromptSettings, describe_settings_error, prompt_settings
 from core.tracking.rollup_sql import DAY, HOUR, HOURLY_COLUMNS, UNIT_COLUMNS, HourlySql, unit_aggregate
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ class RefreshResult:
     watermark_from: int
     watermark_to: int
     seconds: float
+    # prompts whose settings did not validate (name -> error): refreshed with their previous dimensions
+    settings_errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -238,15 +241,36 @@ def _refresh_units(conn: Connection, prompt_ids: list[int], lo: int, hi: int) ->
     return int(written)
 
 
-def _prompt_dimensions(conn: Connection) -> dict[int, tuple[list[str], list[str] | None]]:
-    """prompt id -> (current segment dimensions, dimensions its rollups were built with)."""
+def _prompt_dimensions(
+    conn: Connection,
+) -> tuple[dict[int, tuple[list[str], list[str] | None]], dict[str, str]]:
+    """prompt id -> (segment dimensions to use, dimensions its rollups were built with); and for each
+    prompt whose stored settings do not validate, its name -> the error.
+
+    Such a prompt is not left out: its changes would be lost once the watermark moves past them. Its
+    rollups keep the dimensions they were built with (the defaults if there are none yet); once the
+    settings are fixed, a dimension change rebuilds them as usual.
+    """
     rows = conn.execute(
         text(
-            "SELECT p.id, p.settings, s.segment_dimensions FROM prompts p "
+            "SELECT p.id, p.name, p.settings, s.segment_dimensions FROM prompts p "
             "LEFT JOIN rollup_prompt_state s ON s.prompt_id = p.id"
         )
     ).all()
-    return {pid: (prompt_settings(settings).segment_dimensions, built) for pid, settings, built in rows}
+    state: dict[int, tuple[list[str], list[str] | None]] = {}
+    errors: dict[str, str] = {}
+    for pid, name, raw, built in rows:
+        try:
+            dimensions = prompt_settings(raw).segment_dimensions
+        except PydanticValidationError as exc:
+            dimensions = built if built is not None else PromptSettings().segment_dimensions
+            errors[name] = describe_settings_error(exc)
+            logger.warning(
+                "prompt %s: settings do not validate (%s); its rollups keep segment dimensions %s",
+                name, errors[name], dimensions,
+            )  # fmt: skip
+        state[pid] = (dimensions, built)
+    return state, errors
 
 
 def _record_dimensions(conn: Connection, dimensions: dict[int, list[str]], prompt_ids: list[int]) -> None:
@@ -276,7 +300,7 @@ def _refresh(conn: Connection, *, full: bool, tuning: RefreshTuning) -> RefreshR
     lo = int(conn.execute(text("SELECT watermark_xid FROM rollup_state WHERE id = 1")).scalar_one())
     hi = int(conn.execute(text("SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint")).scalar_one())
     full = full or lo == 0
-    state = _prompt_dimensions(conn)
+    state, settings_errors = _prompt_dimensions(conn)
     dimensions = {pid: dims for pid, (dims, _) in state.items()}
     changed = {} if full else _changed_per_prompt(conn, lo, hi)
     stale = sorted(pid for pid, (dims, built) in state.items() if full or built != dims)
@@ -305,6 +329,7 @@ def _refresh(conn: Connection, *, full: bool, tuning: RefreshTuning) -> RefreshR
         watermark_from=lo,
         watermark_to=hi,
         seconds=time.perf_counter() - started,
+        settings_errors=settings_errors,
     )
     logger.info(
         "rollups refreshed (%s): %d prompt(s) rebuilt, %d changed executions, %d rows written in %.2fs",

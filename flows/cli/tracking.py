@@ -80,3 +80,5 @@ def refresh(
         f"{result.changed_executions} changed executions, {len(result.rebuilt_prompts)} prompt(s) rebuilt "
         f"in {result.seconds:.2f}s"
     )
+    for name, error in sorted(result.settings_errors.items()):
+        typer.echo(f"warning: prompt '{name}' has invalid settings ({error}); kept its segment dimensions", err=True)

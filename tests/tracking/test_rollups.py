@@ -260,6 +260,31 @@ def test_changing_segment_dimensions_rebuilds_that_prompt(registry: Engine) -> N
     assert keys == {f'{{"noise": {i}}}' for i in range(6)}
 
 
+def test_a_prompt_with_broken_settings_keeps_its_dimensions_loses_nothing_and_is_reported(registry: Engine) -> None:
+    _ingest(registry, [execution(i, occurred_at=(T0 + timedelta(minutes=i)).isoformat()) for i in range(4)])
+    refresh_rollups(registry)
+    before_keys = {row[7] for row in _rollups(registry)}
+    with transaction(registry) as session:  # written behind the validators' back (an old release, a hand edit)
+        session.execute(
+            text("UPDATE prompts SET settings = '{\"segment_dimensions\": 42}' WHERE name = :n"), {"n": PROMPT}
+        )
+    _ingest(registry, [execution(i, occurred_at=(T0 + timedelta(minutes=i)).isoformat()) for i in range(4, 8)])
+
+    result = refresh_rollups(registry)
+
+    assert set(result.settings_errors) == {PROMPT}
+    assert "segment_dimensions" in result.settings_errors[PROMPT]
+    assert sum(row[9] for row in _rollups(registry)) == 8  # the new executions are counted all the same
+    assert {row[7] for row in _rollups(registry)} == before_keys  # with the dimensions it was built with
+
+    with transaction(registry) as session:  # the fix goes through the normal path and rebuilds
+        update_prompt_settings(session, prompt_name=PROMPT, changes={"segment_dimensions": ["noise"]}, actor=ACTOR)
+    fixed = refresh_rollups(registry)
+    assert fixed.settings_errors == {}
+    assert fixed.rebuilt_prompts
+    assert {row[7] for row in _rollups(registry)} == {f'{{"noise": {i}}}' for i in range(8)}
+
+
 VALUES = [0.0, 0.5, 0.999, 1.0, 1.2589254117941673, 1.26, 9.99, 10.0, 99.9, 100.0, 123.4, 999.99, 1000.0,
           3162.2776601683795, 54321.0, 999_999.0, 1_000_000.0, 5e7] + [10 ** (k / 10) for k in range(61)]  # fmt: skip
 
