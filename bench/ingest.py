@@ -16,6 +16,10 @@ Prints one JSON line ``{"rows", "ingest_rows_per_s", "copy_rows_per_s", "ratio",
   tuples built before the clock starts, then COMMIT. ``copy_prepared_rows_per_s``: the same with the
   rows already encoded as our staging rows (JSON and section lists as text) — the tightest ceiling.
 * ``ratio`` = ingest / copy; ``ratio_vs_prepared`` = ingest / prepared copy.
+* ``copy_indexed_rows_per_s``: the raw COPY again, into the same bare tables carrying the indexes the
+  real ones cannot do without (unique client ids for idempotent replay, executions by prompt and time,
+  outcomes by execution id); ``ratio_vs_indexed`` = ingest / indexed copy. Not the issue's target:
+  it shows how much of the gap is index maintenance rather than ingestion code.
 * ``load_1min_start`` / ``load_1min_end``: the machine's 1-minute load average before and after
   (other work on a shared machine slows every figure; read them together).
 
@@ -161,12 +165,27 @@ def _natural_rows(records: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]],
     return executions, outcomes
 
 
-def _copy(conninfo: str, tables: list[tuple[str, str, list[str], list[tuple[Any, ...]]]]) -> float:
-    """Create bare tables, COPY the rows in binary, commit; wall seconds of COPY + commit."""
+# The indexes the real tables need whatever the ingestion code does: unique client ids (idempotent replay),
+# the read path's (prompt, time) and the pending-outcome lookup by execution id.
+_INDEXES = (
+    "CREATE UNIQUE INDEX ON bare_exec (client_id)",
+    "CREATE INDEX ON bare_exec (prompt, occurred_at)",
+    "CREATE UNIQUE INDEX ON bare_out (client_id)",
+    "CREATE INDEX ON bare_out (execution_id)",
+)
+
+
+def _copy(
+    conninfo: str, tables: list[tuple[str, str, list[str], list[tuple[Any, ...]]]], indexes: tuple[str, ...] = ()
+) -> float:
+    """Create bare tables (with ``indexes``, if any), COPY the rows in binary, commit; wall seconds of
+    COPY + commit."""
     with psycopg.connect(conninfo) as conn:
         for name, columns, _, _ in tables:
             conn.execute(f"DROP TABLE IF EXISTS {name}")
             conn.execute(f"CREATE TABLE {name} ({columns})")
+        for statement in indexes:
+            conn.execute(statement)
         conn.commit()
         started = time.perf_counter()
         for name, _, types, rows in tables:
@@ -204,16 +223,18 @@ def run(rows: int, outcome_share: float, seed: int) -> dict[str, Any]:
         conninfo = psycopg_conninfo(url)
 
         natural_exec, natural_out = _natural_rows(records)
-        copy_s = _copy(
-            conninfo,
-            [("bare_exec", "client_id text, prompt text, version text, label text, experiment text, arm text, "
-              "sections text[], prompt_tokens int4, completion_tokens int4, latency_ms float8, model text, "
-              "unit_id text, session_id text, segment jsonb, occurred_at timestamptz", _NATURAL_EXEC, natural_exec),
-             ("bare_out", "client_id text, execution_id text, kind text, accuracy float8, error text, original text, "
-              "corrected text, score float8, rating int2, occurred_at timestamptz", _NATURAL_OUT, natural_out)],
-        )  # fmt: skip
-        del natural_exec, natural_out
+        natural = [
+            ("bare_exec", "client_id text, prompt text, version text, label text, experiment text, arm text, "
+             "sections text[], prompt_tokens int4, completion_tokens int4, latency_ms float8, model text, "
+             "unit_id text, session_id text, segment jsonb, occurred_at timestamptz", _NATURAL_EXEC, natural_exec),
+            ("bare_out", "client_id text, execution_id text, kind text, accuracy float8, error text, original text, "
+             "corrected text, score float8, rating int2, occurred_at timestamptz", _NATURAL_OUT, natural_out),
+        ]  # fmt: skip
+        copy_s = _copy(conninfo, natural)
         log.info("raw COPY: %.1fs", copy_s)
+        indexed_s = _copy(conninfo, natural, _INDEXES)
+        log.info("indexed COPY: %.1fs", indexed_s)
+        del natural, natural_exec, natural_out
 
         prepared_exec, prepared_out = _prepared_rows(url, records)
         prepared_s = _copy(
@@ -241,6 +262,7 @@ def run(rows: int, outcome_share: float, seed: int) -> dict[str, Any]:
         assert result.accepted == len(records), result
 
     ingest_rate, copy_rate, prepared_rate = rows / ingest_s, rows / copy_s, rows / prepared_s
+    indexed_rate = rows / indexed_s
     return {
         "rows": rows,
         "ingest_rows_per_s": round(ingest_rate),
@@ -248,6 +270,8 @@ def run(rows: int, outcome_share: float, seed: int) -> dict[str, Any]:
         "ratio": round(ingest_rate / copy_rate, 3),
         "copy_prepared_rows_per_s": round(prepared_rate),
         "ratio_vs_prepared": round(ingest_rate / prepared_rate, 3),
+        "copy_indexed_rows_per_s": round(indexed_rate),
+        "ratio_vs_indexed": round(ingest_rate / indexed_rate, 3),
         "ingest_s": round(ingest_s, 2),
         "outcome_share": outcome_share,
         "pending_after": result.pending,

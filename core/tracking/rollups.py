@@ -60,6 +60,7 @@ DEFAULT_PARALLEL_WORKERS = 2
 # least REBUILD_MIN_HOURS did): past that, index ranges per hour cost more than one parallel scan.
 REBUILD_FRACTION = 0.5
 REBUILD_MIN_HOURS = 48
+VACUUM_AFTER_ROWS = 50_000  # a refresh that wrote this many rollup rows vacuums and analyzes the rollup tables
 
 
 @dataclass(frozen=True)
@@ -349,7 +350,16 @@ def refresh_rollups(engine: Engine, *, full: bool = False, tuning: RefreshTuning
         try:
             conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
-                return _refresh(conn, full=full, tuning=tuning or RefreshTuning())
+                result = _refresh(conn, full=full, tuning=tuning or RefreshTuning())
+            if result.rows_written >= VACUUM_AFTER_ROWS:
+                # Now rather than whenever autovacuum comes by: planner statistics (after a first refresh the
+                # planner guesses from an empty table and the first analytics queries take seconds), hint
+                # bits and the visibility map for the rows just written. Outside the transaction, as
+                # VACUUM must be; still under the lock.
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+                conn.execute(text("VACUUM (ANALYZE) rollups_hourly, rollups_unit_daily"))
+                conn.commit()
+            return result
         finally:
             conn.execution_options(isolation_level="READ COMMITTED")
             conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": ROLLUP_LOCK_ID})

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
+import core.tracking.rollups as rollups_module
 from core.db.engine import transaction
 from core.registry.settings import update_prompt_settings
 from core.tracking.histogram import BUCKET_SQL, HIGH_ACCURACY, N_BUCKETS, histogram, latency_bucket
@@ -283,6 +284,31 @@ def test_a_prompt_with_broken_settings_keeps_its_dimensions_loses_nothing_and_is
     assert fixed.settings_errors == {}
     assert fixed.rebuilt_prompts
     assert {row[7] for row in _rollups(registry)} == {f'{{"noise": {i}}}' for i in range(8)}
+
+
+def test_a_large_refresh_leaves_the_rollup_tables_vacuumed_and_analyzed(
+    registry: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ingest(registry, [execution(i) for i in range(5)])
+    small = refresh_rollups(registry)
+    monkeypatch.setattr(rollups_module, "VACUUM_AFTER_ROWS", small.rows_written + 1)
+    assert _maintained(registry) == {"rollups_hourly": (False, False), "rollups_unit_daily": (False, False)}
+
+    _ingest(registry, [execution(i) for i in range(5, 10)])
+    refresh_rollups(registry, full=True)  # writes more rows than the (lowered) threshold
+
+    assert _maintained(registry) == {"rollups_hourly": (True, True), "rollups_unit_daily": (True, True)}
+
+
+def _maintained(engine: Engine) -> dict[str, tuple[bool, bool]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT relname, last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname IN ('rollups_hourly', 'rollups_unit_daily')"
+            )
+        ).all()
+    return {name: (vacuumed, analyzed) for name, vacuumed, analyzed in rows}
 
 
 VALUES = [0.0, 0.5, 0.999, 1.0, 1.2589254117941673, 1.26, 9.99, 10.0, 99.9, 100.0, 123.4, 999.99, 1000.0,
