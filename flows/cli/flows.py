@@ -82,7 +82,9 @@ def trigger(
     from prefect.exceptions import ObjectNotFound
 
     try:
-        flow_run = run_deployment(f"{flow.name}/{DEPLOYMENT}", parameters=params, timeout=0)
+        # _sync: this command is synchronous whatever the caller's thread holds (an event loop left current
+        # by other code would make Prefect hand back a coroutine instead of the run).
+        flow_run = run_deployment(f"{flow.name}/{DEPLOYMENT}", parameters=params, timeout=0, _sync=True)
     except ObjectNotFound:
         raise ValidationError(
             f"no deployment '{flow.name}/{DEPLOYMENT}': start `promptloop serve` (or `make demo`) first"

@@ -59,7 +59,10 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright's sync API runs it keeps an asyncio loop current in this
+# thread, and code that asks "am I in async code?" (Prefect's run_deployment) gets the wrong answer in every
+# test that comes after.
+@pytest.fixture(scope="package")
 def browser(chromium_path: str) -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
