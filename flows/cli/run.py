@@ -39,12 +39,20 @@ def _console_process(
         str(CONSOLE_APP),
         "--server.port",
         str(port),
+        "--server.address",
+        address or settings.console_address,
         "--server.headless",
         "true",
         "--browser.gatherUsageStats",
         "false",
     ]
     return subprocess.Popen(command, env=env)
+
+
+def _console_url(address: str, port: int) -> str:
+    """Where to open the console: loopback and all-interfaces bindings are reached on localhost."""
+    host = "localhost" if address in {"127.0.0.1", "::1", "localhost", "0.0.0.0", "::"} else address
+    return f"http://{host}:{port}"
 
 
 def _wait(process: subprocess.Popen[bytes]) -> None:
@@ -71,7 +79,7 @@ def console_cmd(
     port = port or settings.console_port
     url = resolve_database_url(settings)
     process = _console_process(settings, url, port, address)
-    typer.echo(f"console: http://localhost:{port}")
+    typer.echo(f"console: {_console_url(address or settings.console_address, port)}")
     _wait(process)
 
 
@@ -110,7 +118,7 @@ def demo_cmd(
         typer.echo(f"  insight-discovery: {insight_discovery()}")
         typer.echo(f"  optimization-report: {optimization_report()}")
     process = _console_process(settings, url, port)
-    typer.echo(f"\npromptloop is running. Console: http://localhost:{port}   (Ctrl-C to stop)")
+    typer.echo(f"\npromptloop is running. Console: {_console_url(settings.console_address, port)}   (Ctrl-C to stop)")
     typer.echo("demo accounts (local login):")
     for email, password, role in accounts:
         typer.echo(f"  {role:<9} {email:<28} {password}")
