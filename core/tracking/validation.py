@@ -48,11 +48,30 @@ _CACHE_LIMIT = 100_000  # distinct segments remembered per call (high-cardinalit
 # doubled the cost of validation in the benchmark.
 _SCHEMA_BATCH = 128
 _NOT_UNIQUE = ("", "")  # cached for a section list with repeated ids (compared by identity)
+_HAS_NUL = ("\x00", "")  # cached for a section list with a NUL character in an id (by identity)
+# Postgres text and jsonb cannot hold U+0000: a record carrying one is rejected here, naming the field,
+# instead of failing the whole batch in the database.
+NUL_REASON = "contains a NUL character (\\u0000), which cannot be stored"
+_NUL_FIELDS = ("label", "experiment", "arm", "model", "unit_id", "session_id")
 _KIND = {kind.value: kind.value for kind in OutcomeKind}  # a kind as the schema passed it -> a plain str
 
 
 def _source(item: Item, position: int) -> SourceRecord:
     return item if isinstance(item, SourceRecord) else SourceRecord(position, "record", item)
+
+
+def _segment_has_nul(segment: dict[str, Any]) -> bool:
+    return any("\x00" in key or (type(value) is str and "\x00" in value) for key, value in segment.items())
+
+
+def _nul_fields(record: dict[str, Any], *, in_sections: bool) -> str:
+    """The reject reason naming each field of an execution that holds a NUL character."""
+    fields = [name for name in _NUL_FIELDS if "\x00" in (record.get(name) or "")]
+    if in_sections:
+        fields.append("sections")
+    if _segment_has_nul(record.get("segment") or {}):
+        fields.append("segment")
+    return "; ".join(f"{name}: {NUL_REASON}" for name in fields)
 
 
 def format_pydantic_errors(exc: PydanticValidationError) -> str:
@@ -195,7 +214,7 @@ class Validator:
             elif record["type"] == "execution":
                 if (row := execution_row(record, items[offset], start + offset)) is not None:
                     executions.append(row)
-            elif (outcome := outcome_row(record)) is not None:
+            elif (outcome := outcome_row(record, items[offset], start + offset)) is not None:
                 outcomes.append(outcome)
 
     def _check_one(self, item: SourceRecord, executions: list[ExecValues], outcomes: list[OutcomeValues]) -> None:
@@ -207,7 +226,9 @@ class Validator:
         if isinstance(record, ExecutionRecord):
             if (row := self._execution_row(dict(record), item, item.position, checked=True)) is not None:
                 executions.append(row)
-        elif record is not None and (outcome := self._outcome_row({**dict(record), "kind": record.kind.value})):
+        elif record is not None and (
+            outcome := self._outcome_row({**dict(record), "kind": record.kind.value}, item, item.position)
+        ):
             outcomes.append(outcome)
 
     def _model(self, item: SourceRecord) -> ExecutionRecord | OutcomeRecord | None:
@@ -243,6 +264,17 @@ class Validator:
             self._check_one(_source(item, position), executions, [])
             return executions[0] if executions else None
         client_id = record["id"]
+        model, unit_id, session_id = get("model"), get("unit_id"), get("session_id")
+        segment = get("segment")
+        segment_json = self._segment_json(segment) if segment else "{}"
+        # One search over the short fields joined (None shows as "None"): the cheapest test found.
+        if (
+            "\x00" in f"{label}{experiment}{arm}{model}{unit_id}{session_id}"
+            or sections is _HAS_NUL
+            or ("\\u0000" in segment_json and _segment_has_nul(segment or {}))
+        ):
+            self._reject(_source(item, position), client_id, _nul_fields(record, in_sections=sections is _HAS_NUL))
+            return None
         key = (record["prompt"], record["version"])
         resolved = self._resolved.get(key)
         if resolved is None:
@@ -255,30 +287,34 @@ class Validator:
             return None
         self._seen_executions.add(client_id)
         self.valid += 1
-        segment = get("segment")
         return (
             client_id, resolved[0], resolved[1], label, experiment, arm, *sections, record["prompt_tokens"],
-            get("completion_tokens"), record["latency_ms"], get("model"), get("unit_id"), get("session_id"),
-            self._segment_json(segment) if segment else "{}", record["occurred_at"].astimezone(UTC),
+            get("completion_tokens"), record["latency_ms"], model, unit_id, session_id, segment_json,
+            record["occurred_at"].astimezone(UTC),
         )  # fmt: skip
 
-    def _outcome_row(self, record: dict[str, Any]) -> OutcomeValues | None:
+    def _outcome_row(self, record: dict[str, Any], item: Item, position: int) -> OutcomeValues | None:
         """The row of a valid outcome (its kind's fields checked by the schema or the model)."""
         client_id = record["id"]
+        get = record.get
+        error, original, corrected = get("error"), get("original"), get("corrected")
+        if "\x00" in f"{error}{original}{corrected}":
+            fields = [name for name in ("error", "original", "corrected") if "\x00" in (get(name) or "")]
+            self._reject(_source(item, position), client_id, "; ".join(f"{f}: {NUL_REASON}" for f in fields))
+            return None
         if client_id in self._seen_outcomes:
             self.duplicates += 1
             return None
         self._seen_outcomes.add(client_id)
         self.valid += 1
-        get = record.get
         kind = _KIND[record["kind"]]
-        original, corrected, score, rating = get("original"), get("corrected"), get("score"), get("rating")
+        score, rating = get("score"), get("rating")
         accuracy, given = accuracy_of(
             kind, get("accuracy"), original=original, corrected=corrected, score=score, rating=rating
         )
         redact = self._redactor.redact
         return (
-            client_id, record["execution_id"], kind, accuracy, given, redact(get("error")), redact(original),
+            client_id, record["execution_id"], kind, accuracy, given, redact(error), redact(original),
             redact(corrected), score, rating, record["occurred_at"].astimezone(UTC),
         )  # fmt: skip
 
@@ -290,6 +326,8 @@ class Validator:
         if found is None:
             if len(set(key)) != len(key):
                 found = _NOT_UNIQUE
+            elif any("\x00" in section for section in key):
+                found = _HAS_NUL
             else:
                 canonical = canonical_sections(key)
                 found = (SEPARATOR.join(canonical), section_set_hash(canonical))

@@ -63,3 +63,31 @@ def test_bulk_and_small_paths_reject_the_same_records_with_the_same_reasons(regi
     reasons = dict(small)
     assert "surprise" in reasons["record 1"]
     assert "corrected" in reasons["record 6"]
+
+
+NUL = [
+    {**execution(20), "unit_id": "u\x00"},
+    {**execution(21), "sections": ["identity", "ex\x00"]},
+    {**execution(22), "segment": {"expertise": "nov\x00ice"}},
+    {**execution(23), "label": "prod\x00", "model": "m\x00"},
+    {**outcome(24, 1, "USER_CORRECTION"), "original": "a\x00b"},
+    {**outcome(25, 1, "EXECUTION_FAILURE", error="boom\x00")},
+]
+
+
+@pytest.mark.parametrize("threshold", [10_000, 1])
+def test_nul_characters_are_rejected_by_field_and_the_rest_is_stored(registry: Engine, threshold: int) -> None:
+    good = [execution(1), {**execution(2), "segment": {"note": "a literal \\u0000 is fine"}}]
+    with transaction(registry) as session:
+        result = ingest_records(session, [*good, *NUL], skip_invalid=True, bulk_threshold=threshold)
+    reasons = {r.where: r.reason for r in result.rejects}
+    assert result.accepted == 2
+    assert reasons == {
+        "record 2": "unit_id: contains a NUL character (\\u0000), which cannot be stored",
+        "record 3": "sections: contains a NUL character (\\u0000), which cannot be stored",
+        "record 4": "segment: contains a NUL character (\\u0000), which cannot be stored",
+        "record 5": "label: contains a NUL character (\\u0000), which cannot be stored; "
+        "model: contains a NUL character (\\u0000), which cannot be stored",
+        "record 6": "original: contains a NUL character (\\u0000), which cannot be stored",
+        "record 7": "error: contains a NUL character (\\u0000), which cannot be stored",
+    }

@@ -222,9 +222,17 @@ def test_a_database_error_in_the_worker_reaches_the_caller_and_writes_nothing(
 ) -> None:
     monkeypatch.setattr(ingest_module, "CHUNK_SIZE", 5)
     records = [execution(i) for i in range(20)]
-    records[12] = execution(12, segment={"bad": "\u0000"})  # valid JSON, but jsonb refuses NUL
+    with transaction(registry) as session:  # a server-side failure validation cannot foresee, in chunk 3
+        session.execute(
+            text(
+                "CREATE FUNCTION planted_failure() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'planted failure'; END $$; "
+                "CREATE TRIGGER planted BEFORE INSERT ON executions FOR EACH ROW "
+                "WHEN (NEW.client_id = 'exec-12') EXECUTE FUNCTION planted_failure()"
+            )
+        )
     with transaction(registry) as session:
-        with pytest.raises(psycopg.Error, match="unsupported Unicode escape"):
+        with pytest.raises(psycopg.Error, match="planted failure"):
             ingest_records(session, records, bulk_threshold=3)
         session.execute(text("SELECT 1"))  # rolled back to the savepoint: the transaction goes on
     assert _counts(registry) == (0, 0)
