@@ -11,6 +11,8 @@ import logging
 from typing import Any
 
 import click
+import psycopg
+import sqlalchemy.exc
 import typer
 from pydantic import ValidationError as SettingsError
 from typer.core import TyperGroup
@@ -28,10 +30,31 @@ class _Root(TyperGroup):
         except PromptloopError as exc:
             typer.echo(f"error: {exc}", err=True)
             ctx.exit(1)
+        except (sqlalchemy.exc.DBAPIError, psycopg.Error) as exc:
+            message = _database_problem(exc)
+            if message is None:
+                raise
+            typer.echo(f"error: {message}", err=True)
+            ctx.exit(1)
         finally:
             obj = ctx.obj
             if isinstance(obj, CliContext):
                 obj.close()
+
+
+def _database_problem(exc: sqlalchemy.exc.DBAPIError | psycopg.Error) -> str | None:
+    """One line for the database problems a user causes and can fix (no schema yet, no server);
+    None for anything else, which stays a traceback: it is a bug to report."""
+    original = exc.orig if isinstance(exc, sqlalchemy.exc.DBAPIError) else exc
+    first_line = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    if isinstance(original, psycopg.errors.UndefinedTable | psycopg.errors.UndefinedColumn):
+        return f"the database has no promptloop schema, or an old one ({first_line}): run `promptloop db migrate`"
+    if isinstance(original, psycopg.OperationalError) and not isinstance(original, psycopg.errors.QueryCanceled):
+        return (
+            f"cannot use the database ({first_line}): check PROMPTLOOP_DATABASE_URL, "
+            "or `promptloop db status` for the local one"
+        )
+    return None
 
 
 app = typer.Typer(
