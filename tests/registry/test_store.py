@@ -231,3 +231,26 @@ def test_prompt_settings_merge_nested_objects_and_reject_bad_values(engine: Engi
     assert after.insights.model_dump(exclude=unchanged) == before.model_dump(exclude=unchanged)
     with pytest.raises(ValidationError, match="segment_dimensions"), transaction(engine) as s:
         update_prompt_settings(s, prompt_name=prompt, changes={"segment_dimensions": ["a b"]}, actor=ACTOR)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "TRUNCATE prompt_versions CASCADE",
+        "TRUNCATE prompts CASCADE",
+        "TRUNCATE label_moves",
+        "TRUNCATE audit_events",
+        "TRUNCATE change_requests CASCADE",
+        "TRUNCATE change_request_comments",
+        "TRUNCATE notification_events CASCADE",
+    ],
+)
+def test_the_database_refuses_to_truncate_history(engine: Engine, prompt: str, statement: str) -> None:
+    _add(engine, prompt, content())
+    with transaction(engine) as s:
+        move_label(s, prompt_name=prompt, label="production", version="1.0.0", actor=ACTOR, reason="launch")
+    with pytest.raises(DBAPIError, match="immutable: TRUNCATE refused"), transaction(engine) as s:
+        s.execute(text(statement))
+    with transaction(engine) as s:
+        assert s.scalar(select(func.count()).select_from(PromptVersion)) == 1
+        assert s.scalar(text("SELECT count(*) FROM label_moves")) == 1
