@@ -16,7 +16,7 @@ from console.widgets.diff_view import render_diff
 from console.widgets.evidence import render_evidence
 from core.db.models.governance import OPEN_STATUSES
 from core.governance.apply import EXPERIMENT_KINDS, ApplyResult
-from core.governance.decisions import Decision, add_comment, apply_change_request, approve, reject
+from core.governance.decisions import Decision, add_comment, apply_change_request, approve, proposers, reject
 from core.governance.queries import ChangeRequestDetail, ChangeRequestView, get_change_request, list_change_requests
 from core.governance.roles import Action, Principal, can
 from core.governance.rules import GovernanceRules
@@ -121,6 +121,7 @@ chosen = st.selectbox(
 with state.session() as session:
     detail: ChangeRequestDetail = get_change_request(session, request_id=chosen)
     request: ChangeRequestView = detail.request
+    backers = proposers(session, request)
     prompt = get_prompt(session, name=request.prompt)
     base = get_version(session, prompt=prompt, version=request.base_version).content if request.base_version else None
     target = (
@@ -209,12 +210,14 @@ with discussion_tab:
 
 
 # --- decide -------------------------------------------------------------------------------------
-def approval_blockers(principal: Principal, request: ChangeRequestView) -> list[str]:
-    """Why this principal cannot approve (the core refuses these too; saying so first saves a click)."""
+def approval_blockers(principal: Principal, request: ChangeRequestView, backers: dict[str, str]) -> list[str]:
+    """Why this principal cannot approve (the core refuses these too; saying so first saves a click).
+    ``backers``: ``core.governance.decisions.proposers`` of the request."""
     reasons = []
-    if rules.two_person_rule and request.requested_by == principal.email:
+    if rules.two_person_rule and principal.email in backers:
+        why = backers[principal.email]
         reasons.append(
-            f"You requested #{request.id}: under the two-person rule another operator must approve it "
+            f"{why[0].upper()}{why[1:]}: under the two-person rule another operator must approve it "
             "(you may still reject it or comment)."
         )
     guardrails = request.evidence.get("guardrails") or {}
@@ -225,8 +228,8 @@ def approval_blockers(principal: Principal, request: ChangeRequestView) -> list[
     return reasons
 
 
-def decide(principal: Principal, request: ChangeRequestView) -> None:
-    blockers = approval_blockers(principal, request)
+def decide(principal: Principal, request: ChangeRequestView, backers: dict[str, str]) -> None:
+    blockers = approval_blockers(principal, request, backers)
     for blocker in blockers:
         st.info(blocker, icon=":material/person_off:")
     with st.form(f"decide_{request.id}"):
@@ -299,7 +302,7 @@ def comment_form(principal: Principal, request_id: int) -> None:
 
 st.subheader("Decision")
 if request.status == "pending" and can(principal, Action.APPROVE):
-    decide(principal, request)
+    decide(principal, request, backers)
 elif request.status == "approved" and can(principal, Action.APPLY):
     apply_form(principal, request)
     comment_form(principal, request.id)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.db.engine import transaction
 from core.db.models.governance import ChangeRequest, ChangeRequestComment
+from core.db.models.insights import Recommendation
 from core.errors import ConflictError, NotFoundError, PermissionDeniedError, PromptloopError, ValidationError
 from core.governance.apply import (
     ApplyResult,
@@ -61,6 +62,27 @@ def _add_comment_row(session: Session, row: ChangeRequest, *, author: str, body:
     return comment
 
 
+def proposers(session: Session, request: ChangeRequest | ChangeRequestView) -> dict[str, str]:
+    """Who stands behind a change, each with how: its requester, and whoever accepted a recommendation it
+    comes from (a flow opens those requests, but the person who accepted proposed the change). Under the
+    two-person rule none of them may approve it."""
+    found = {request.requested_by: f"you requested change #{request.id}"}
+    links = request.evidence.get("links") or {}
+    ids = {int(i) for i in links.get("recommendation_ids") or [] if str(i).isdigit()}
+    if ids:
+        accepted = session.execute(
+            select(Recommendation.id, Recommendation.decided_by)
+            .where(Recommendation.id.in_(ids), Recommendation.status == "accepted")
+            .order_by(Recommendation.id)
+        ).all()
+        for recommendation_id, person in accepted:
+            if person:
+                found.setdefault(
+                    person, f"you accepted recommendation #{recommendation_id}, which change #{request.id} comes from"
+                )
+    return found
+
+
 def approve(
     session: Session,
     *,
@@ -76,10 +98,8 @@ def approve(
     row = lock_request(session, request_id)
     if row.status != "pending":
         raise _already(row, "approve")
-    if rules.two_person_rule and row.requested_by == actor.actor:
-        raise PermissionDeniedError(
-            f"you requested change #{row.id}; under the two-person rule another operator must approve it"
-        )
+    if rules.two_person_rule and (why := proposers(session, row).get(actor.actor)) is not None:
+        raise PermissionDeniedError(f"{why}; under the two-person rule another operator must approve it")
     findings = GuardrailFindings.from_dict(row.evidence.get("guardrails"))
     if findings.weakens:
         require(actor, Action.REMOVE_GUARDRAIL)
