@@ -43,7 +43,7 @@ from core.governance.opening import (
 from core.governance.queries import view_of
 from core.governance.roles import Action, Principal, require
 from core.governance.rules import GovernanceRules
-from core.registry.labels import label_history
+from core.registry.labels import label_history, rollback_target
 from core.registry.prompts import get_prompt
 from core.registry.spec import SectionPolicy, VersionContent
 from core.registry.versions import add_version, get_version
@@ -103,7 +103,8 @@ def propose_rollback(
     apply_now: bool = False,
     now: datetime | None = None,
 ) -> Proposal:
-    """Request moving ``label`` back to ``to`` (default: the version before its current one).
+    """Request moving ``label`` back to ``to`` (default: :func:`core.registry.labels.rollback_target`,
+    the version before the current one was promoted; a second rollback goes further back).
 
     The target must be a version the label pointed at before (that is what makes it a rollback).
     """
@@ -112,7 +113,7 @@ def propose_rollback(
     if not history:
         raise NotFoundError(f"prompt '{prompt.name}' has no label '{label}'; there is nothing to roll back")
     if to is None:
-        to = history[-1].from_version
+        to = rollback_target(history)
         if to is None:
             raise ValidationError(f"label '{label}' of '{prompt.name}' has no earlier version to roll back to")
     elif to not in {h.to_version for h in history}:

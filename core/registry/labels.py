@@ -120,21 +120,35 @@ def move_label(
     )
 
 
+def rollback_target(history: Sequence[LabelHistoryEntry]) -> str | None:
+    """The version a rollback of this label returns to by default (None: there is none), from its moves
+    oldest first.
+
+    The moves are read as a stack: a forward move pushes the version it replaced; a rollback pops back to
+    the version it returned to, which is then current. So a second rollback goes one step further back
+    (1.1.1 → 1.1.0, then → 1.0.0), never forward to the version the first one left.
+    """
+    stack: list[str] = []
+    for move in history:
+        if move.kind == "rollback":
+            while stack and stack[-1] != move.to_version:
+                stack.pop()
+            if stack:
+                stack.pop()
+        elif move.from_version is not None:
+            stack.append(move.from_version)
+    return stack[-1] if stack else None
+
+
 def previous_version(session: Session, *, prompt: Prompt, label: str) -> str:
-    """The version the label pointed at before its current one."""
-    last = session.scalar(
-        select(LabelMove)
-        .where(LabelMove.prompt_id == prompt.id, LabelMove.label == label)
-        .order_by(LabelMove.id.desc())
-        .limit(1)
-    )
-    if last is None:
+    """The version a rollback of ``label`` returns to by default (:func:`rollback_target`)."""
+    history = label_history(session, prompt=prompt, label=label)
+    if not history:
         raise NotFoundError(f"prompt '{prompt.name}' has no label '{label}'")
-    if last.from_version_id is None:
+    target = rollback_target(history)
+    if target is None:
         raise ValidationError(f"label '{label}' of '{prompt.name}' has no earlier version to roll back to")
-    version = session.get(PromptVersion, last.from_version_id)
-    assert version is not None  # foreign key
-    return version.version
+    return target
 
 
 def rollback_label(

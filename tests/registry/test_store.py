@@ -12,7 +12,14 @@ from core.db.engine import transaction
 from core.db.models.audit import AuditEvent
 from core.db.models.registry import LabelMove, PromptSection, PromptVersion
 from core.errors import ConflictError, NotFoundError, ValidationError
-from core.registry.labels import current_labels, label_history, move_label, rollback_label
+from core.registry.labels import (
+    LabelHistoryEntry,
+    current_labels,
+    label_history,
+    move_label,
+    rollback_label,
+    rollback_target,
+)
 from core.registry.prompts import create_prompt, get_prompt
 from core.registry.spec import parse_spec
 from core.registry.versions import add_version, list_versions
@@ -110,6 +117,45 @@ def test_label_history_and_rollback(engine: Engine, prompt: str) -> None:
         ]
         assert history[3].reason == "regressed"
         assert len(label_history(s, prompt=p)) == 6
+
+
+def test_rolling_back_twice_goes_two_steps_back_never_forward(engine: Engine, prompt: str) -> None:
+    for text_ in ("v2", "v3"):
+        _add(engine, prompt, with_section_text("task_context", text_))
+    _add(engine, prompt, content())
+    for version in ("1.0.0", "1.0.1", "1.0.2"):
+        with transaction(engine) as s:
+            move_label(s, prompt_name=prompt, label="production", version=version, actor=ACTOR, reason="ship")
+    steps = []
+    for _ in range(2):
+        with transaction(engine) as s:
+            back = rollback_label(s, prompt_name=prompt, label="production", actor=ACTOR, reason="regressed")
+            steps.append((back.from_version, back.to_version))
+    assert steps == [("1.0.2", "1.0.1"), ("1.0.1", "1.0.0")]
+    with pytest.raises(ValidationError, match="no earlier version"), transaction(engine) as s:
+        rollback_label(s, prompt_name=prompt, label="production", actor=ACTOR, reason="again")
+
+
+def _move(kind: str, from_version: str | None, to_version: str) -> LabelHistoryEntry:
+    return LabelHistoryEntry(0, "production", from_version, to_version, kind, ACTOR, "r", datetime.now(UTC), None)
+
+
+@pytest.mark.parametrize(
+    ("moves", "expected"),
+    [
+        ([], None),
+        ([("set", None, "1")], None),
+        ([("set", None, "1"), ("set", "1", "2")], "1"),
+        ([("set", None, "1"), ("set", "1", "2"), ("set", "2", "3"), ("rollback", "3", "2")], "1"),
+        ([("set", None, "1"), ("set", "1", "2"), ("set", "2", "3"), ("rollback", "3", "1")], None),
+        ([("set", None, "1"), ("set", "1", "2"), ("rollback", "2", "1"), ("set", "1", "3")], "1"),
+        ([("set", None, "1"), ("set", "1", "2"), ("set", "2", "3"), ("rollback", "3", "2"), ("set", "2", "4")], "2"),
+    ],
+)
+def test_rollback_target_reads_the_moves_as_a_stack(
+    moves: list[tuple[str, str | None, str]], expected: str | None
+) -> None:
+    assert rollback_target([_move(*m) for m in moves]) == expected
 
 
 def test_rollback_errors(engine: Engine, prompt: str) -> None:
