@@ -12,7 +12,7 @@ Each item is isolated: one failing recommendation, request or prompt is recorded
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -27,7 +27,7 @@ from core.governance.queries import list_change_requests
 from core.governance.recommendations import accepted_not_proposed, propose_from_recommendation
 from core.governance.roles import Principal, flow_principal
 from core.governance.rules import GovernanceRules
-from core.governance.watch import WatchResult, watch
+from core.governance.watch import WatchedMove, WatchResult, recent_moves, watch_move
 from flows.common import engine_for, io_task, refresh_rollups_task, resolve_now
 from flows.notifications import deliver
 
@@ -53,10 +53,16 @@ def apply_due_task(engine: Engine, actor: Principal, now: datetime) -> list[Any]
     return apply_due(engine, actor=actor, now=now)
 
 
-@io_task("watch-promotions")
-def watch_task(engine: Engine, now: datetime, window_days: int) -> list[WatchResult]:
+@io_task("recent-promotions")
+def recent_moves_task(engine: Engine, now: datetime, window_days: int) -> list[WatchedMove]:
     with transaction(engine) as session:
-        return watch(session, now=now, window_days=window_days)
+        return recent_moves(session, now=now, window=timedelta(days=window_days))
+
+
+@io_task("watch-promotion")
+def watch_task(engine: Engine, move: WatchedMove, now: datetime) -> WatchResult:
+    with transaction(engine) as session:
+        return watch_move(session, move, now=now)
 
 
 @io_task("propose-rollback")
@@ -88,7 +94,9 @@ def policy_update(now: datetime | None = None) -> dict[str, Any]:
     rules = GovernanceRules.from_settings(settings)
     engine = engine_for(settings)
     at = resolve_now(now)
-    summary: dict[str, Any] = {"proposed": [], "refused": {}, "applied": [], "rollbacks": [], "errors": {}}
+    summary: dict[str, Any] = {
+        "proposed": [], "refused": {}, "applied": [], "watched": [], "rollbacks": [], "errors": {}
+    }  # fmt: skip
     try:
         refresh_rollups_task(engine)
         for recommendation_id in accepted_task(engine):
@@ -106,8 +114,14 @@ def policy_update(now: datetime | None = None) -> dict[str, Any]:
         for result in apply_due_task(engine, ACTOR, at):
             logger.info("change request #%s: %s", result.request_id, result.status)
             summary["applied"].append({"id": result.request_id, "status": result.status})
-        for result in watch_task(engine, at, settings.watch_window_days):
-            move = result.move
+        for move in recent_moves_task(engine, at, settings.watch_window_days):
+            try:
+                result = watch_task(engine, move, at)
+            except Exception as exc:  # isolate: record and go on with the next promotion
+                logger.error("watch of %s %s failed: %s", move.prompt, move.to_version, exc)
+                summary["errors"][f"watch:{move.prompt}:{move.label}"] = f"{type(exc).__name__}: {exc}"
+                continue
+            summary["watched"].append(f"{move.prompt} {move.label} {move.from_version}→{move.to_version}")
             logger.info("watch %s %s→%s: %s", move.prompt, move.from_version, move.to_version,
                         ", ".join(result.regressions) or "no regression")  # fmt: skip
             if not result.regressed:

@@ -18,18 +18,23 @@ confounded with the version. Reviewers see that caveat with the evidence.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.analytics.cells import CellStats, Scope, total
 from core.analytics.versions import VersionComparison, compare_stats
 from core.db.models.registry import Label, LabelMove, Prompt, PromptVersion
+from core.registry.settings import prompt_settings
 from core.stats import DEFAULT_HORIZON, PropStats, SequentialResult, sequential_test
 from core.tracking.histogram import bucket, percentile
+
+logger = logging.getLogger(__name__)
 
 CAVEAT = "before/after comparison, not randomized: changes in traffic at the same time are confounded"
 
@@ -92,13 +97,16 @@ class WatchResult:
 
 
 def recent_moves(
-    session: Session, *, now: datetime, window: timedelta, labels: tuple[str, ...] = ("production",)
+    session: Session, *, now: datetime, window: timedelta, labels: tuple[str, ...] | None = None
 ) -> list[WatchedMove]:
-    """Promotions in ``[now - window, now)`` whose label still points at the promoted version."""
+    """Promotions in ``[now - window, now)`` whose label still points at the promoted version; on the
+    given ``labels``, or by default on each prompt's own ``insights.regression_labels`` setting
+    (``production`` unless configured), the labels whose regressions matter for that prompt."""
     new, old = PromptVersion.__table__.alias("new"), PromptVersion.__table__.alias("old")
     rows = session.execute(
         select(
-            Prompt.name, LabelMove.label, old.c.version, new.c.version, LabelMove.moved_at, LabelMove.change_request_id
+            Prompt.name, LabelMove.label, old.c.version, new.c.version, LabelMove.moved_at, LabelMove.change_request_id,
+            Prompt.settings,
         )
         .join(Prompt, Prompt.id == LabelMove.prompt_id)
         .join(new, new.c.id == LabelMove.to_version_id)
@@ -106,14 +114,21 @@ def recent_moves(
         .join(Label, (Label.prompt_id == LabelMove.prompt_id) & (Label.name == LabelMove.label))
         .where(
             LabelMove.kind == "set",
-            LabelMove.label.in_(labels),
             LabelMove.moved_at >= now - window,
             LabelMove.moved_at < now,
             Label.version_id == LabelMove.to_version_id,
         )
         .order_by(LabelMove.moved_at)
-    ).all()
-    return [WatchedMove(*row) for row in rows]
+    ).all()  # fmt: skip
+    return [WatchedMove(*row[:6]) for row in rows if row.label in (labels or _watched_labels(row.settings))]
+
+
+def _watched_labels(raw: dict[str, Any]) -> tuple[str, ...]:
+    try:
+        return tuple(prompt_settings(raw).insights.regression_labels)
+    except PydanticValidationError:  # broken settings: watch the default rather than nothing
+        logger.warning("prompt settings do not validate; watching 'production' only")
+        return ("production",)
 
 
 def slow_share(baseline: CellStats, candidate: CellStats, *, level: float, horizon: float) -> SequentialResult:
@@ -129,43 +144,49 @@ def slow_share(baseline: CellStats, candidate: CellStats, *, level: float, horiz
     return sequential_test(PropStats(sum(hist_b), slow_b), PropStats(sum(hist_c), slow_c), level=level, horizon=horizon)
 
 
+def watch_move(
+    session: Session, move: WatchedMove, *, now: datetime, level: float = 0.95, horizon: float = DEFAULT_HORIZON
+) -> WatchResult:
+    """Compare one promoted version with the one it replaced, over equal windows before and after."""
+    prompt = session.scalar(select(Prompt).where(Prompt.name == move.prompt))
+    assert prompt is not None
+    ids = dict(
+        session.execute(
+            select(PromptVersion.version, PromptVersion.id).where(
+                PromptVersion.prompt_id == prompt.id,
+                PromptVersion.version.in_([move.from_version, move.to_version]),
+            )
+        ).all()
+    )
+    since = now - move.moved_at
+    after = Scope(prompt.id, move.moved_at, now, (ids[move.to_version],), move.label)
+    before = Scope(prompt.id, move.moved_at - since, move.moved_at, (ids[move.from_version],), move.label)
+    old = total(session, before, histograms=("latency_hist",))
+    new = total(session, after, histograms=("latency_hist",))
+    comparison = compare_stats(old, new, level=level, horizon=horizon)
+    slow = slow_share(old, new, level=level, horizon=horizon)
+    regressions = tuple(
+        name
+        for name, result, harmful_sign in (
+            ("accuracy", comparison.accuracy, -1),
+            ("failure_rate", comparison.failure_rate, 1),
+            ("slow_share", slow, 1),
+        )
+        if result.significant and result.delta * harmful_sign > 0
+    )
+    return WatchResult(move=move, comparison=comparison, slow_share=slow, regressions=regressions)
+
+
 def watch(
     session: Session,
     *,
     now: datetime,
     window_days: int,
-    labels: tuple[str, ...] = ("production",),
+    labels: tuple[str, ...] | None = None,
     level: float = 0.95,
     horizon: float = DEFAULT_HORIZON,
 ) -> list[WatchResult]:
-    """Compare every recently promoted version with the one it replaced."""
-    results = []
-    for move in recent_moves(session, now=now, window=timedelta(days=window_days), labels=labels):
-        prompt = session.scalar(select(Prompt).where(Prompt.name == move.prompt))
-        assert prompt is not None
-        ids = dict(
-            session.execute(
-                select(PromptVersion.version, PromptVersion.id).where(
-                    PromptVersion.prompt_id == prompt.id,
-                    PromptVersion.version.in_([move.from_version, move.to_version]),
-                )
-            ).all()
-        )
-        since = now - move.moved_at
-        after = Scope(prompt.id, move.moved_at, now, (ids[move.to_version],), move.label)
-        before = Scope(prompt.id, move.moved_at - since, move.moved_at, (ids[move.from_version],), move.label)
-        old = total(session, before, histograms=("latency_hist",))
-        new = total(session, after, histograms=("latency_hist",))
-        comparison = compare_stats(old, new, level=level, horizon=horizon)
-        slow = slow_share(old, new, level=level, horizon=horizon)
-        regressions = tuple(
-            name
-            for name, result, harmful_sign in (
-                ("accuracy", comparison.accuracy, -1),
-                ("failure_rate", comparison.failure_rate, 1),
-                ("slow_share", slow, 1),
-            )
-            if result.significant and result.delta * harmful_sign > 0
-        )
-        results.append(WatchResult(move=move, comparison=comparison, slow_share=slow, regressions=regressions))
-    return results
+    """Compare every recently promoted version with the one it replaced (one session; the policy-update
+    flow watches each move on its own instead, so that one failure does not stop the others)."""
+    moves = recent_moves(session, now=now, window=timedelta(days=window_days), labels=labels)
+    return [watch_move(session, move, now=now, level=level, horizon=horizon) for move in moves]

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import Engine
 
 from core.db.engine import transaction
-from core.governance.watch import watch
+from core.governance.watch import recent_moves, watch
 from core.registry.labels import move_label, rollback_label
 from core.registry.prompts import create_prompt
+from core.registry.settings import update_prompt_settings
 from core.registry.spec import parse_spec
 from core.registry.versions import add_version
 from core.tracking.ingest import ingest_records
@@ -113,3 +114,20 @@ def test_evidence_is_ready_for_an_automated_rollback(engine: Engine, promoted: N
 def test_moves_outside_the_window_are_not_watched(engine: Engine, promoted: None) -> None:
     with transaction(engine) as s:
         assert watch(s, now=NOW + timedelta(days=30), window_days=7) == []
+
+
+def test_each_prompt_is_watched_on_its_own_regression_labels(engine: Engine, promoted: None) -> None:
+    with transaction(engine) as s:
+        for prompt in ("regressed", "unchanged"):  # a canary promotion on each
+            for version, at in (("1.0.0", START), ("1.0.1", MOVE)):
+                move_label(s, prompt_name=prompt, label="canary", version=version, actor="t", reason="try",
+                           moved_at=at)  # fmt: skip
+        update_prompt_settings(
+            s, prompt_name="regressed", changes={"insights": {"regression_labels": ["canary"]}}, actor="t"
+        )
+    with transaction(engine) as s:
+        watched = {(m.prompt, m.label) for m in recent_moves(s, now=NOW, window=timedelta(days=7))}
+        explicit = {(m.prompt, m.label) for m in recent_moves(s, now=NOW, window=timedelta(days=7), labels=("canary",))}
+    assert ("regressed", "canary") in watched and ("regressed", "production") not in watched
+    assert ("unchanged", "production") in watched and ("unchanged", "canary") not in watched
+    assert explicit == {("regressed", "canary"), ("unchanged", "canary")}
