@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Engine
@@ -22,9 +24,27 @@ IO_RETRIES = 2
 IO_RETRY_DELAY_S = 5
 
 
-def _retry_unless_domain_error(_task: Any, _run: Any, state: Any) -> bool:
-    """Retry I/O failures; a domain error (a refused proposal, a stale request) would fail again."""
-    return not isinstance(state.result(raise_on_failure=False), PromptloopError)
+# What may pass if tried again: the connection or the server (a restart, a failover, a dropped socket,
+# a statement timeout, a serialization failure or deadlock — psycopg files those under OperationalError).
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def is_transient(error: BaseException | None) -> bool:
+    """True for an I/O failure worth retrying; a domain error (a refused proposal, a stale request),
+    invalid settings or a bug would only fail again, later."""
+    return isinstance(error, TRANSIENT_ERRORS) and not isinstance(error, PromptloopError)
+
+
+def _retry_if_transient(_task: Any, _run: Any, state: Any) -> bool:
+    result = state.result(raise_on_failure=False)
+    return is_transient(result if isinstance(result, BaseException) else None)
 
 
 def io_task(name: str) -> Any:
@@ -33,7 +53,7 @@ def io_task(name: str) -> Any:
         name=name,
         retries=IO_RETRIES,
         retry_delay_seconds=IO_RETRY_DELAY_S,
-        retry_condition_fn=_retry_unless_domain_error,
+        retry_condition_fn=_retry_if_transient,
         cache_policy=NO_CACHE,
     )
 

@@ -36,6 +36,7 @@ def insight_discovery(now: datetime | None = None, prompts: list[str] | None = N
         at = resolve_now(now)
         results: list[DiscoveryResult] = []
         errors: dict[str, str] = {}
+        partial: dict[str, dict[str, str]] = {}
         names = prompt_names(engine, prompts)
         for index, name in enumerate(names, 1):
             try:
@@ -45,6 +46,9 @@ def insight_discovery(now: datetime | None = None, prompts: list[str] | None = N
                 errors[name] = f"{type(exc).__name__}: {exc}"
                 continue
             results.append(result)
+            if result.errors:  # parts or rules of this prompt that failed while the rest ran
+                logger.warning("prompt %s: partly analysed; failed: %s", name, result.errors)
+                partial[name] = dict(result.errors)
             logger.info(
                 "[%d/%d] %s: %d findings, %d opened, %d updated, %d resolved, %d critical",
                 index, len(names), name, result.findings, result.opened, result.updated, result.resolved,
@@ -62,6 +66,7 @@ def insight_discovery(now: datetime | None = None, prompts: list[str] | None = N
             "notifications_queued": queued,
             "notifications_sent": delivered,
             "errors": errors,
+            "partial_errors": partial,
         }
     finally:
         engine.dispose()

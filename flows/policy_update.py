@@ -128,6 +128,10 @@ def policy_update(now: datetime | None = None) -> dict[str, Any]:
                 continue
             try:
                 proposal = rollback_task(engine, result, rules, at)
+            except PromptloopError as exc:  # refused by the guardrails (too few executions, say)
+                logger.info("rollback of %s stays a finding: %s", move.prompt, exc)
+                summary["refused"][f"rollback:{move.prompt}:{move.label}"] = str(exc)
+                continue
             except Exception as exc:
                 logger.error("rollback of %s failed: %s", move.prompt, exc)
                 summary["errors"][f"rollback:{move.prompt}"] = f"{type(exc).__name__}: {exc}"

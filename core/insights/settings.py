@@ -1,8 +1,8 @@
 """Per-prompt thresholds of the insight rules and the recommendation floors (``PromptSettings.insights``).
 
 Every field has a default, so a prompt without stored insight settings gets them all. Set them with
-``update_prompt_settings(..., changes={"insights": {...}})``: the object given replaces the stored one
-(fields left out take their defaults), so pass the current values you want to keep.
+``update_prompt_settings(..., changes={"insights": {...}})``: the object given is merged key by key into
+the stored one, so one threshold can change alone and the others keep their values.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ sections:                      # ordered; rendered in this order
     kind: required             # guardrail | required | optional  (default: required)
     text: |                    # static text; a sandboxed Jinja template ({{ variable }})
       You are an assistant that turns a spoken thought into an intent.
+  - id: memory_recall_snippets
+    kind: optional
+    text: "Use what you remember about this user when it helps."
 instructions: "Extract the intent from: {{ transcript }}"   # rendered after sections and examples
 examples:                      # few-shot examples, rendered between sections and instructions
   - input: "remind me to call mum"

@@ -22,7 +22,7 @@ recommendations_app = typer.Typer(help="Weekly recommendations: list, show, acce
 reports_app = typer.Typer(help="Weekly optimization reports: list, show, download.")
 
 JSON = typer.Option(False, "--json", help="Print JSON instead of text.")
-NOTE = typer.Option("", "--note", "-n", help="Why (kept with the insight and in the audit log).")
+NOTE = typer.Option("", "--note", "-n", help="Why (kept with the decision and in the audit log).")
 
 
 def _insight_line(v: InsightView) -> str:

@@ -55,6 +55,7 @@ def test_discovery_and_report_flows_find_the_planted_problems(engine: Engine) ->
     summary = insight_discovery(now=NOW)
     assert summary["prompts"] == 5
     assert summary["errors"] == {}
+    assert summary["partial_errors"] == {}  # every part and rule ran for every prompt
     assert summary["critical"] == 1  # the planted regression
     with transaction(engine) as s:
         critical = list_insights(s, priority=["critical"])

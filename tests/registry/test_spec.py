@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from core.registry.spec import SpecError, load_spec, parse_spec
 from tests.registry.factories import spec_dict
@@ -129,3 +131,13 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     not_a_mapping.write_text("[1, 2]")
     with pytest.raises(SpecError, match="must be a mapping"):
         load_spec(not_a_mapping)
+
+
+def test_the_documented_spec_format_example_is_a_valid_spec() -> None:
+    import core.registry.spec as spec_module
+
+    assert spec_module.__doc__ is not None
+    block = re.search(r"```yaml\n(.*?)```", spec_module.__doc__, re.S)
+    assert block is not None
+    content = parse_spec(yaml.safe_load(block.group(1))).content()
+    assert [s.id for s in content.sections] == ["identity_role", "memory_recall_snippets"]
