@@ -8,9 +8,11 @@ another operator approves; an admin may pass ``--apply`` to apply it at once wit
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import textwrap
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -252,20 +254,26 @@ def diff(
     if side_by_side:
         marks = {"equal": " ", "replace": "|", "delete": "<", "insert": ">"}
         for row in diffs.side_by_side(before, after):
-            left = (row.left or "")[:width].ljust(width)
-            typer.echo(f"{left} {marks[row.tag]} {(row.right or '')[:width]}")
+            # wrapped, never cut: a change past the column width must still show
+            lefts = textwrap.wrap(row.left or "", width) or [""]
+            rights = textwrap.wrap(row.right or "", width) or [""]
+            for i in range(max(len(lefts), len(rights))):
+                left = (lefts[i] if i < len(lefts) else "").ljust(width)
+                mark = marks[row.tag] if i == 0 else (" " if row.tag == "equal" else ".")
+                typer.echo(f"{left} {mark} {rights[i] if i < len(rights) else ''}".rstrip())
     else:
         typer.echo(diffs.unified_diff(before, after, name_before=f"{name}@{v1}", name_after=f"{name}@{v2}"))
 
 
-def _after(value: str | None) -> datetime | None:
+def _after(value: str | None, timezone: str) -> datetime | None:
+    """An ISO time; one without an offset is in ``timezone`` (PROMPTLOOP_TIMEZONE), like the schedules."""
     if value is None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter("use an ISO time, e.g. 2026-02-01T09:00+00:00", param_hint="--after") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=ZoneInfo(timezone))
 
 
 @app.command()
@@ -276,7 +284,9 @@ def label(
     label_name: str = typer.Option(..., "--label", "-l", help="Label to move (e.g. production)."),
     reason: str = typer.Option(..., "--reason", help="Why (kept with the request and the label history)."),
     apply: bool = APPLY,
-    after: str | None = typer.Option(None, "--after", help="Apply no earlier than this ISO time once approved."),
+    after: str | None = typer.Option(
+        None, "--after", help="Apply no earlier than this ISO time once approved (no offset: PROMPTLOOP_TIMEZONE)."
+    ),
 ) -> None:
     """Propose pointing a label at a version: opens a change request another operator approves."""
     cli = get(ctx)
@@ -290,7 +300,7 @@ def label(
             version=version,
             reason=reason,
             apply_now=apply,
-            apply_after=_after(after),
+            apply_after=_after(after, cli.settings.timezone),
         )
     if not echo_proposal(proposal):
         raise typer.Exit(1)

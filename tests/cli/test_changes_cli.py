@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,11 @@ def test_admin_applies_at_once_and_errors_stay_one_line(seeded: CliRunner) -> No
     assert "unknown status" in _fails(runner, "changes", "list", "--status", "done")
     assert "is already applied" in _fails(runner, "changes", "reject", "2", "--comment", "too late", user=OP1)
     assert "nothing is due" in _ok(runner, "changes", "apply-due", user=OP1)
+
+
+def test_an_apply_after_time_without_offset_is_in_the_configured_time_zone(seeded: CliRunner) -> None:
+    paris = CliRunner(env={**seeded.env, "PROMPTLOOP_TIMEZONE": "Europe/Paris"})  # type: ignore[dict-item]
+    args = ("prompts", "label", "thought_to_intent", "1.1.0", "-l", "production", "--reason", "at nine")
+    _ok(paris, *args, "--after", "2030-01-15T09:00", user=OP1)
+    [request] = json.loads(_ok(paris, "changes", "list", "--json"))[:1]
+    assert datetime.fromisoformat(request["apply_after"]) == datetime(2030, 1, 15, 8, tzinfo=UTC)  # 09:00 in Paris

@@ -88,6 +88,9 @@ def test_round_trip(runner: CliRunner, tmp_path: Path) -> None:
     assert "+Answer as JSON." in out
     side = _ok(runner, "prompts", "diff", "thought_to_intent", "1.0.0", "1.1.0", "--side-by-side")
     assert any(line.rstrip().endswith("> Answer as JSON.") for line in side.splitlines())
+    narrow = _ok(runner, "prompts", "diff", "thought_to_intent", "1.0.0", "1.1.0", "--side-by-side", "--width", "12")
+    assert any(line.rstrip().endswith("> Answer as") for line in narrow.splitlines())
+    assert any(line.rstrip().endswith(". JSON.") for line in narrow.splitlines())  # wrapped, not cut off
     diff_json = json.loads(_ok(runner, "prompts", "diff", "thought_to_intent", "1.0.0", "1.1.0", "--json"))
     assert diff_json["added"] == ["output_schema"]
 
