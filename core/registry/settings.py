@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.orm import Session
 
-from core.analytics.users import ExpertiseThresholds
+from core.analytics.expertise import ExpertiseThresholds
 from core.errors import ValidationError as PromptloopValidationError
 from core.governance.audit import record_event
 from core.insights.settings import InsightSettings
