@@ -263,10 +263,12 @@ def _line_figure(chart: Mapping[str, Any], evidence: Mapping[str, Any], tz: str)
     return figure
 
 
-def _bar_errors(x: list[Any], evidence: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The interval of the p95 among high-accuracy calls on its bar (budget evidence), if present."""
-    p95 = evidence.get("p95_high_accuracy")
-    label = "p95 (high accuracy)"
+def _bar_errors(x: list[Any], chart: Mapping[str, Any], evidence: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The interval of one bar's estimate, if present: the chart's ``interval`` names the bar and the
+    evidence key of its estimate (default: the p95 among high-accuracy calls of budget evidence)."""
+    where = chart.get("interval") if isinstance(chart.get("interval"), Mapping) else {}
+    label = str(where.get("bar") or "p95 (high accuracy)")
+    p95 = evidence.get(str(where.get("evidence") or "p95_high_accuracy"))
     if label not in x or not isinstance(p95, Mapping) or p95.get("lower") is None or p95.get("upper") is None:
         return None
     at = x.index(label)
@@ -285,7 +287,7 @@ def _bar_figure(chart: Mapping[str, Any], evidence: Mapping[str, Any]) -> go.Fig
             x=x,
             y=values,
             marker={"color": [FLAG_COLOUR if i == 0 else MARKER_COLOR for i in range(len(x))]},
-            error_y=_bar_errors(x, evidence),
+            error_y=_bar_errors(x, chart, evidence),
             text=[f"{v:,.0f}" if isinstance(v, int | float) else "—" for v in values],
             textposition="inside",
             hovertemplate="%{x}: %{y:,.0f}<extra></extra>",
@@ -295,7 +297,7 @@ def _bar_figure(chart: Mapping[str, Any], evidence: Mapping[str, Any]) -> go.Fig
         title={"text": str(chart.get("title") or "Token budget against use (prompt tokens; 95 % interval)")},
         height=320,
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
-        yaxis={"title": {"text": "tokens"}, "rangemode": "tozero"},
+        yaxis={"title": {"text": str(chart.get("y_label") or "tokens")}, "rangemode": "tozero"},
     )
     return figure
 

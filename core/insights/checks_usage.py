@@ -156,6 +156,7 @@ def slow_p95(snapshot: PromptSnapshot, rule: Rule) -> list[Finding] | None:
         return None
     if p95.interval.lower <= target:
         return []
+    recent = f"p95 (last {snapshot.settings.window_days} days)"
     return [
         Finding(
             rule=rule.id,
@@ -172,6 +173,17 @@ def slow_p95(snapshot: PromptSnapshot, rule: Rule) -> list[Finding] | None:
                 "Check the model and max_tokens of the serving version: long completions dominate latency.",
                 "Look for timeouts in the failures; consider a faster model for this prompt.",
             ),
-            evidence={"latency_p95_ms": estimate_json(p95), "target_ms": target},
+            evidence={
+                "latency_p95_ms": estimate_json(p95),
+                "target_ms": target,
+                "chart": {
+                    "type": "bar",
+                    "title": "Latency p95 against the target (ms; 95 % interval)",
+                    "x": [recent, "target"],
+                    "values": [num(p95.value), target],
+                    "interval": {"bar": recent, "evidence": "latency_p95_ms"},
+                    "y_label": "ms",
+                },
+            },
         )
     ]

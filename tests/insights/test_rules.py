@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from console.widgets.insight_evidence import evidence_chart
 from core.analytics.summary import summarize
 from core.insights.findings import Finding, Rule
 from core.insights.rules import RULES, RULES_BY_ID, run_rules
@@ -131,6 +132,11 @@ def test_latency_fires_only_when_the_p95_lower_bound_is_above_the_target() -> No
     close = Estimate(10_500.0, Interval(9_500.0, 11_500.0, 0.95), 900, Code.OK)
     [finding] = _check("latency_p95_above_target", snapshot(latency_p95=slow)) or []
     assert finding.key == "latency:p95"
+    figure = evidence_chart(finding.evidence, tz="UTC")  # what the Insights page draws
+    assert figure is not None
+    [bar] = figure.data
+    assert list(bar.y) == [12_000.0, finding.evidence["target_ms"]]
+    assert (bar.error_y.array[0], bar.error_y.arrayminus[0]) == (1_000.0, 1_000.0)  # the p95's interval
     assert _check("latency_p95_above_target", snapshot(latency_p95=close)) == []
     off = snapshot(latency_p95=slow, settings=InsightSettings(latency_p95_target_ms=None))
     assert _check("latency_p95_above_target", off) is None
