@@ -165,11 +165,11 @@ def announce(proposal: Proposal, what: str) -> None:
         flash(f"Opened change request {request.title()}. Another operator approves it on Approvals.{superseded}")
 
 
-def apply_now_checkbox(principal: Principal, key: str) -> bool:
+def apply_now_checkbox(principal: Principal, key: str, *, note: str = "skips review, still audited") -> bool:
     """Admins may apply their own request at once (still a change request, still audited)."""
     if not can(principal, Action.APPLY_IMMEDIATELY):
         return False
-    return st.checkbox("Apply now (admin; skips review, still audited)", key=key)
+    return st.checkbox(f"Apply now (admin; {note})", key=key)
 
 
 def submit(run: Callable[[], Proposal], what: str) -> None:
@@ -186,7 +186,11 @@ def promotion_form(principal: Principal, rules: GovernanceRules) -> None:
         version = st.selectbox("Version", numbers, key="promote_version")
         label = st.selectbox("Label", choices, key="promote_label")
         reason = st.text_area("Reason", key="promote_reason", placeholder="Why should this label move?")
-        apply_now = apply_now_checkbox(principal, "promote_apply_now")
+        apply_now = apply_now_checkbox(
+            principal,
+            "promote_apply_now",
+            note="a label's first version only, under the two-person rule" if rules.two_person_rule else "skips review",
+        )
         submitted = st.form_submit_button("Propose promotion", key="promote_submit", type="primary")
     if not submitted:
         return

@@ -13,8 +13,9 @@ A new request for a prompt+label supersedes the open (pending or approved) one; 
 the open request again returns it (``created=False``), so flows can re-run safely. Automated
 proposals (flow principals) pass the guardrail rules of :mod:`core.governance.guardrails` or are
 refused with :class:`~core.governance.errors.GuardrailRefusedError`; they may be approved and
-applied at once by an enabled auto-apply policy. An admin may apply a promotion or rollback at once
-(``apply_now=True``) — still a change request, still audited.
+applied at once by an enabled auto-apply policy. An admin may apply a rollback, or a label's first
+version, at once (``apply_now=True``) — still a change request, still audited; under the two-person
+rule any other promotion waits for a second person.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.db.models.governance import OPEN_STATUSES, ChangeRequest
 from core.db.models.registry import Label, Prompt, PromptVersion
-from core.errors import ValidationError
+from core.errors import PermissionDeniedError, ValidationError
 from core.governance.apply import ApplyResult, announce, apply_locked, is_due, transition
 from core.governance.audit import record_event
 from core.governance.autoapply import auto_apply_classes, get_auto_apply
@@ -96,6 +96,14 @@ def open_label_change(
     if current is not None and current.id == change.target.id:
         raise ValidationError(
             f"label {change.label} of {change.prompt.name} already points at {change.target.version}; nothing to change"
+        )
+    if apply_now and change.kind != "rollback" and current is not None and rules.two_person_rule:
+        # Applying at once skips the second person: fine for going back to what the label had, and for a
+        # label's first version (nothing uses it yet); a promotion of what is in use waits for a reviewer.
+        raise PermissionDeniedError(
+            f"moving {change.label} of {change.prompt.name} from {current.version} to {change.target.version} "
+            "needs another operator's approval under the two-person rule (applying at once is for rollbacks "
+            "and a label's first version): open the request without --apply"
         )
     findings = guardrail_changes(current.content if current else None, change.target.content)
     automated = None

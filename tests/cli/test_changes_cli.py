@@ -139,26 +139,18 @@ def test_review_round_trip(seeded: CliRunner) -> None:
     assert "is already rejected" in _fails(runner, "changes", "approve", "4", user=ADMIN)
 
 
-def test_admin_applies_at_once_and_errors_stay_one_line(seeded: CliRunner) -> None:
+def test_admin_applies_at_once_only_what_skips_no_reviewer_and_errors_stay_one_line(seeded: CliRunner) -> None:
     runner = seeded
-    out = _ok(
-        runner,
-        "prompts",
-        "label",
-        "thought_to_intent",
-        "1.1.0",
-        "-l",
-        "production",
-        "--reason",
-        "hotfix",
-        "--apply",
-        user=ADMIN,
-    )
-    assert "applied change request #2: label production: 1.0.0 → 1.1.0" in out
+    hotfix = ("prompts", "label", "thought_to_intent", "1.1.0", "--reason", "hotfix", "--apply")
+    refused = _fails(runner, *hotfix, "-l", "production", user=ADMIN)  # in use: a second person decides
+    assert "needs another operator's approval under the two-person rule" in refused
+    assert "unknown change request #2" in _fails(runner, "changes", "show", "2")  # nothing was written
+    out = _ok(runner, *hotfix, "-l", "canary", user=ADMIN)  # a label's first version
+    assert "applied change request #2: label canary: ∅ → 1.1.0" in out
     assert "unknown change request #99" in _fails(runner, "changes", "show", "99")
     assert "unknown user 'ghost@x.io'" in _fails(runner, "changes", "approve", "2", user="ghost@x.io")
     assert "already points at 1.1.0" in _fails(
-        runner, "prompts", "label", "thought_to_intent", "1.1.0", "-l", "production", "--reason", "x", user=OP1
+        runner, "prompts", "label", "thought_to_intent", "1.1.0", "-l", "canary", "--reason", "x", user=OP1
     )
     assert "unknown status" in _fails(runner, "changes", "list", "--status", "done")
     assert "is already applied" in _fails(runner, "changes", "reject", "2", "--comment", "too late", user=OP1)

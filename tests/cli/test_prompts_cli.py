@@ -69,18 +69,12 @@ def test_round_trip(runner: CliRunner, tmp_path: Path) -> None:
     assert "identical content; reused it" in _ok(runner, "prompts", "add-version", "thought_to_intent", "-f", str(v1))
     out = _ok(runner, "prompts", "add-version", "thought_to_intent", "-f", str(v2))
     assert "added thought_to_intent 1.1.0 (minor bump)" in out
-    out = _ok(
-        runner,
-        "prompts",
-        "label",
-        "thought_to_intent",
-        "1.1.0",
-        "--label",
-        "production",
-        "--reason",
-        "schema",
-        "--apply",
-    )
+    args = ("prompts", "label", "thought_to_intent", "1.1.0", "--label", "production", "--reason", "schema", "--apply")
+    refused = runner.invoke(app, list(args))  # one person may not promote what production uses...
+    assert refused.exit_code == 1
+    assert "two-person rule" in refused.output
+    solo = CliRunner(env={**runner.env, "PROMPTLOOP_TWO_PERSON_RULE": "false"})  # type: ignore[dict-item]
+    out = _ok(solo, *args)  # ...unless the rule is off (a one-person setup)
     assert "label production: 1.0.0 → 1.1.0" in out
 
     out = _ok(runner, "prompts", "diff", "thought_to_intent", "1.0.0", "1.1.0")

@@ -284,6 +284,27 @@ def test_admin_applies_a_rollback_at_once_with_a_reason(engine: Engine, people: 
     ]
 
 
+def test_admin_cannot_apply_a_promotion_of_what_is_in_use_at_once_under_the_two_person_rule(
+    engine: Engine, people: People, versions: dict
+) -> None:
+    def promote(label: str, version: str, rules: object) -> object:
+        with transaction(engine) as s:
+            return propose_promotion(
+                s, actor=people[ADMIN], rules=rules, prompt_name=PROMPT, label=label, version=version,  # type: ignore[arg-type]
+                reason="hotfix", apply_now=True,
+            )  # fmt: skip
+
+    assert promote("canary", versions["v2"], RULES).applied is not None  # a first version: nothing uses it yet
+    with transaction(engine) as s:
+        before = len(list_change_requests(s, prompt_name=PROMPT))
+    with pytest.raises(PermissionDeniedError, match="needs another operator's approval"):
+        promote("production", versions["v2"], RULES)  # production is in use at v1
+    with transaction(engine) as s:
+        assert len(list_change_requests(s, prompt_name=PROMPT)) == before  # the refused one left nothing behind
+    assert promote("production", versions["v2"], RULES_ONE_PERSON).applied is not None  # the rule turned off
+    assert _labels(engine) == {"production": versions["v2"], "canary": versions["v2"]}
+
+
 def test_experiment_requests_are_accepted_but_not_applicable_yet(
     engine: Engine, people: People, versions: dict
 ) -> None:
