@@ -52,7 +52,8 @@ _HAS_NUL = ("\x00", "")  # cached for a section list with a NUL character in an 
 # Postgres text and jsonb cannot hold U+0000: a record carrying one is rejected here, naming the field,
 # instead of failing the whole batch in the database.
 NUL_REASON = "contains a NUL character (\\u0000), which cannot be stored"
-_NUL_FIELDS = ("label", "experiment", "arm", "model", "unit_id", "session_id")
+_NUL_FIELDS = ("label", "experiment", "arm", "model", "unit_id", "session_id")  # of executions
+_NUL_TEXT_FIELDS = ("error", "original", "corrected")  # of outcomes
 _KIND = {kind.value: kind.value for kind in OutcomeKind}  # a kind as the schema passed it -> a plain str
 
 
@@ -64,9 +65,10 @@ def _segment_has_nul(segment: dict[str, Any]) -> bool:
     return any("\x00" in key or (type(value) is str and "\x00" in value) for key, value in segment.items())
 
 
-def _nul_fields(record: dict[str, Any], *, in_sections: bool) -> str:
-    """The reject reason naming each field of an execution that holds a NUL character."""
-    fields = [name for name in _NUL_FIELDS if "\x00" in (record.get(name) or "")]
+def _nul_reason(record: dict[str, Any], names: tuple[str, ...], *, in_sections: bool = False) -> str:
+    """The reject reason naming each field of a record (of ``names``, its sections, its segment) that holds
+    a NUL character."""
+    fields = [name for name in names if "\x00" in (record.get(name) or "")]
     if in_sections:
         fields.append("sections")
     if _segment_has_nul(record.get("segment") or {}):
@@ -273,7 +275,8 @@ class Validator:
             or sections is _HAS_NUL
             or ("\\u0000" in segment_json and _segment_has_nul(segment or {}))
         ):
-            self._reject(_source(item, position), client_id, _nul_fields(record, in_sections=sections is _HAS_NUL))
+            reason = _nul_reason(record, _NUL_FIELDS, in_sections=sections is _HAS_NUL)
+            self._reject(_source(item, position), client_id, reason)
             return None
         key = (record["prompt"], record["version"])
         resolved = self._resolved.get(key)
@@ -299,8 +302,7 @@ class Validator:
         get = record.get
         error, original, corrected = get("error"), get("original"), get("corrected")
         if "\x00" in f"{error}{original}{corrected}":
-            fields = [name for name in ("error", "original", "corrected") if "\x00" in (get(name) or "")]
-            self._reject(_source(item, position), client_id, "; ".join(f"{f}: {NUL_REASON}" for f in fields))
+            self._reject(_source(item, position), client_id, _nul_reason(record, _NUL_TEXT_FIELDS))
             return None
         if client_id in self._seen_outcomes:
             self.duplicates += 1
