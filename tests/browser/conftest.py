@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from tests.processes import free_port, stop, wait_http
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -110,31 +108,10 @@ def page(browser: Browser, console_url: str, request: pytest.FixtureRequest, tmp
         context.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the console exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"the console did not become healthy in {STARTUP_TIMEOUT:.0f}s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture
 def console_url(chromium_path: str, db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """Start the real console (``python -m streamlit run console/app.py``) against the test database."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "console.log"
     env = os.environ | {
         "PROMPTLOOP_DATABASE_URL": db_url,
@@ -162,15 +139,10 @@ def console_url(chromium_path: str, db_url: str, tmp_path: Path, request: pytest
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process, log)
+        wait_http(f"{url}/_stcore/health", STARTUP_TIMEOUT, process, log, poll=0.25)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process, timeout=10)
         report = getattr(request.node, "report_call", None)
         if report is not None and report.failed:
             kept = _artifacts(tmp_path) / f"{request.node.name}-console.log"

@@ -10,7 +10,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.deploy.test_compose import ROOT, _free_port, _wait_http
+from tests.deploy.test_compose import ROOT
+from tests.processes import free_port, stop, wait_http
 
 
 def _listening(pid: int, port: int) -> set[str]:
@@ -28,18 +29,14 @@ def _listening(pid: int, port: int) -> set[str]:
 def test_console_binds_loopback_by_default_and_the_given_address_otherwise(
     cli_env: dict[str, str], tmp_path: Path, args: list[str], expected: set[str]
 ) -> None:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "console.log"
     argv = [sys.executable, "-m", "flows.cli", "console", "--port", str(port), *args]
     env = os.environ | cli_env
     env.pop("PROMPTLOOP_CONSOLE_ADDRESS", None)
     process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     try:
-        _wait_http(f"http://127.0.0.1:{port}/_stcore/health", 120, process, log)
+        wait_http(f"http://127.0.0.1:{port}/_stcore/health", 120, process, log)
         assert _listening(process.pid, port) == expected
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)

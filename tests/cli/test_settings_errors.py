@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from flows.cli.main import app
+from tests.processes import free_port
 
 
 @pytest.mark.parametrize(
@@ -40,9 +40,7 @@ def test_an_unmigrated_database_is_one_line_naming_the_fix(empty_database_url: s
 
 
 def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nobody listens on it
     env = {"PROMPTLOOP_DATABASE_URL": f"postgresql://nobody@127.0.0.1:{port}/x", "PROMPTLOOP_HOME": str(tmp_path)}
     result = CliRunner(env=env).invoke(app, ["prompts", "list"])
     assert result.exit_code == 1

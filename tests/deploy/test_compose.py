@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +15,7 @@ import yaml
 from sqlalchemy import inspect
 
 from core.db.engine import make_engine
+from tests.processes import free_port, stop, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG_RUNNING = ("prefect-server", "flows", "console")
@@ -68,12 +66,6 @@ def test_dockerfile_copies_every_package() -> None:
         assert f"COPY {package} ./{package}" in dockerfile
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _interpolate(value: str) -> str:
     """Compose's ${NAME} and ${NAME:-default}, from this process's environment."""
     return re.sub(r"\$\{(\w+)(?::-([^}]*))?\}", lambda m: os.environ.get(m[1]) or (m[2] or ""), value)
@@ -82,21 +74,6 @@ def _interpolate(value: str) -> str:
 def _env(service: dict[str, Any], **overrides: str) -> dict[str, str]:
     compose_env = {k: _interpolate(str(v)) for k, v in service.get("environment", {}).items()}
     return os.environ | compose_env | overrides
-
-
-def _wait_http(url: str, timeout: float, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{url}: the process exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(1)
-    pytest.fail(f"{url} did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.mark.slow
@@ -119,7 +96,7 @@ def test_the_services_start_as_processes(compose: dict[str, Any], empty_database
     finally:
         engine.dispose()
 
-    prefect_port, console_port = _free_port(), _free_port()
+    prefect_port, console_port = free_port(), free_port()
     api = f"http://127.0.0.1:{prefect_port}/api"
     started: list[subprocess.Popen[bytes]] = []
 
@@ -142,24 +119,18 @@ def test_the_services_start_as_processes(compose: dict[str, Any], empty_database
                 PREFECT_HOME=str(tmp_path / "prefect-home"),
             ),
         )
-        _wait_http(f"{api}/health", 180, process, log)
+        wait_http(f"{api}/health", 180, process, log)
 
         shared = {"PROMPTLOOP_DATABASE_URL": empty_database_url, "PROMPTLOOP_HOME": home, "PREFECT_API_URL": api}
         process, log = start("flows", [sys.executable, "-m", "flows.cli", "serve"], _env(services["flows"], **shared))
-        _wait_http(f"{api}/deployments/name/insight-discovery/scheduled", 180, process, log)
-        _wait_http(f"{api}/deployments/name/policy-update/scheduled", 30, process, log)
+        wait_http(f"{api}/deployments/name/insight-discovery/scheduled", 180, process, log)
+        wait_http(f"{api}/deployments/name/policy-update/scheduled", 30, process, log)
 
         console = services["console"]
         argv = [sys.executable, "-m", "flows.cli", *console["command"][1:]]
         argv[argv.index("--port") + 1] = str(console_port)
         argv[argv.index("--address") + 1] = "127.0.0.1"
         process, log = start("console", argv, _env(console, **shared))
-        _wait_http(f"http://127.0.0.1:{console_port}/_stcore/health", 120, process, log)
+        wait_http(f"http://127.0.0.1:{console_port}/_stcore/health", 120, process, log)
     finally:
-        for process in reversed(started):
-            process.terminate()
-        for process in started:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(*reversed(started))
