@@ -39,7 +39,10 @@ class Settings(BaseSettings):
         default=None,
         description="Acting user (email) for CLI commands; `--user` overrides it.",
     )
-    timezone: str = Field(default="UTC", description="Time zone of schedules and daily aggregates.")
+    timezone: str = Field(
+        default="UTC",
+        description="Time zone of schedules, daily series and charts (per-user daily rollups stay in UTC days).",
+    )
     console_port: int = Field(default=8501, ge=1, le=65535)
     console_address: str = Field(
         default="127.0.0.1",
