@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 import core.db.models  # noqa: F401
 from core.db.base import Base
@@ -69,3 +71,22 @@ def test_every_migration_step_downgrades_cleanly(empty_database_url: str) -> Non
         downgrade(empty_database_url, previous)
     upgrade(empty_database_url)
     assert _schema_diff(empty_database_url) == []
+
+
+def test_section_set_hash_check_accepts_exactly_sixteen_lower_case_hex_digits(engine: Engine) -> None:
+    """The check of migration 0006 refuses what the regex ``^[0-9a-f]{16}$`` refused, and nothing else."""
+    insert = text(
+        "INSERT INTO executions (client_id, prompt_id, version_id, section_ids, section_set_hash, prompt_tokens,"
+        " latency_ms, occurred_at) VALUES (:id, 1, 1, '{}', :hash, 0, 0, now())"
+    )
+    refused = ["ABCDEF0123456789", "abcdef012345678", "abcdef01234567890", "abcdefg123456789",
+               "abcdef01 3456789", "abcdef0123456789\n", ""]  # fmt: skip
+    with engine.connect() as conn:
+        conn.execute(insert, {"id": "ok", "hash": "0123456789abcdef"})
+        for value in refused:
+            savepoint = conn.begin_nested()
+            with pytest.raises(DBAPIError):
+                conn.execute(insert, {"id": f"bad-{value!r}", "hash": value})
+            savepoint.rollback()
+        assert conn.execute(text("SELECT section_set_hash FROM executions")).scalars().all() == ["0123456789abcdef"]
+        conn.rollback()

@@ -79,7 +79,12 @@ class Execution(Base):
     __table_args__ = (
         CheckConstraint("accuracy >= 0 AND accuracy <= 1", name="accuracy_range"),
         CheckConstraint(f"accuracy_kind IN ({_KINDS_SQL})", name="accuracy_kind"),
-        CheckConstraint("section_set_hash ~ '^[0-9a-f]{16}$'", name="section_set_hash_format"),
+        # 16 lower-case hex digits, without the regex engine (migration 0006 says why and how).
+        CheckConstraint(
+            "char_length(section_set_hash) = 16 AND decode(section_set_hash, 'hex') IS NOT NULL "
+            "AND section_set_hash = lower(section_set_hash)",
+            name="section_set_hash_format",
+        ),
         CheckConstraint("prompt_tokens >= 0 AND latency_ms >= 0", name="non_negative"),
         Index("ix_executions_prompt_occurred", "prompt_id", "occurred_at"),
         # BRIN, not B-tree: change_xid grows with every insert, so block ranges stay narrow, and a
