@@ -10,6 +10,10 @@ list of records is validated in one call without any Python validator:
 * what the models' validators check and the schema cannot (``""`` means none for label/experiment/arm;
   an arm needs an experiment; section ids are unique) is checked afterwards by
   ``core.tracking.validation`` in plain Python over the validated dicts;
+* the schema is stricter than the models in one respect: the free-text fields of ``NUL_FREE_FIELDS``
+  refuse U+0000 (a Rust regex: cheaper than looking for it in Python), which Postgres cannot store.
+  Such a record takes the models' path below, and ``core.tracking.validation`` rejects it naming each
+  field that holds one;
 * a record the schema refuses comes back as ``None``: the caller validates it with the models, which
   name the field and the reason exactly as for a single record (and have the last word: whatever they
   accept is stored).
@@ -21,7 +25,7 @@ import types
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, NotRequired, Union, cast, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 from pydantic.fields import FieldInfo
 from typing_extensions import TypedDict
 
@@ -41,19 +45,37 @@ def _config(model: type[BaseModel]) -> ConfigDict:
     return config
 
 
-def _non_optional(info: FieldInfo) -> Any:
-    """The field's annotation without ``None``, with its constraints (a needed field must be given)."""
+# Free-text fields (optional strings) whose values the schema checks for U+0000 (see the module docstring).
+NUL_FREE_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
+    ExecutionRecord: ("label", "experiment", "arm", "model", "unit_id", "session_id"),
+    OutcomeRecord: ("error", "original", "corrected"),
+}
+_NUL_FREE = StringConstraints(pattern=r"^[^\x00]*$")
+
+
+def _non_optional(info: FieldInfo, *extra: Any) -> Any:
+    """The field's annotation without ``None``, with its constraints (and ``extra`` ones)."""
     kept = [arg for arg in get_args(info.annotation) if arg is not type(None)]
     assert isinstance(info.annotation, types.UnionType), info.annotation
     assert len(kept) == 1, info.annotation
-    return Annotated[(kept[0], *info.metadata)]
+    return Annotated[(kept[0], *info.metadata, *extra)]
 
 
-def _typed_dict(name: str, model: type[BaseModel], overrides: dict[str, Any]) -> Any:
+def _annotation(model: type[BaseModel], name: str, *, required: bool) -> Any:
+    """A field's annotation for the schema: as the model has it, needed (not None) if ``required``, and
+    refusing U+0000 if it is one of ``NUL_FREE_FIELDS``."""
+    info = model.model_fields[name]
+    if name in NUL_FREE_FIELDS[model]:
+        nul_free = _non_optional(info, _NUL_FREE)
+        return nul_free if required else nul_free | None
+    return _non_optional(info) if required else info.rebuild_annotation()
+
+
+def _typed_dict(name: str, model: type[BaseModel], overrides: dict[str, Any], needed: tuple[str, ...] = ()) -> Any:
     fields: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():
-        annotation = overrides.get(field_name, info.rebuild_annotation())
-        required = field_name in overrides or info.is_required()
+        annotation = overrides.get(field_name) or _annotation(model, field_name, required=field_name in needed)
+        required = field_name in overrides or field_name in needed or info.is_required()
         fields[field_name] = annotation if required else NotRequired[annotation]
     typed: Any = TypedDict(name, fields)  # type: ignore[misc]  # a name known only at run time
     typed.__pydantic_config__ = _config(model)  # type: ignore[attr-defined]
@@ -61,10 +83,8 @@ def _typed_dict(name: str, model: type[BaseModel], overrides: dict[str, Any]) ->
 
 
 def _outcome_kind(kind: OutcomeKind) -> Any:
-    needed = {name: _non_optional(OutcomeRecord.model_fields[name]) for name in _NEEDED.get(kind, ())}
-    return _typed_dict(
-        f"Outcome_{kind.value}", OutcomeRecord, {"type": Literal["outcome"], "kind": Literal[kind.value], **needed}
-    )
+    overrides = {"type": Literal["outcome"], "kind": Literal[kind.value]}
+    return _typed_dict(f"Outcome_{kind.value}", OutcomeRecord, overrides, _NEEDED.get(kind, ()))
 
 
 _EXECUTION = _typed_dict("Execution", ExecutionRecord, {"type": Literal["execution"]})

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.models.registry import Prompt, PromptVersion
-from core.tracking.batch_schema import validate_batch
+from core.tracking.batch_schema import NUL_FREE_FIELDS, validate_batch
 from core.tracking.keys import SEPARATOR, canonical_sections, section_set_hash
 from core.tracking.precedence import accuracy_of
 from core.tracking.records import TIMEZONE_NEEDED, ExecutionRecord, OutcomeKind, OutcomeRecord, Record
@@ -52,8 +52,8 @@ _HAS_NUL = ("\x00", "")  # cached for a section list with a NUL character in an 
 # Postgres text and jsonb cannot hold U+0000: a record carrying one is rejected here, naming the field,
 # instead of failing the whole batch in the database.
 NUL_REASON = "contains a NUL character (\\u0000), which cannot be stored"
-_NUL_FIELDS = ("label", "experiment", "arm", "model", "unit_id", "session_id")  # of executions
-_NUL_TEXT_FIELDS = ("error", "original", "corrected")  # of outcomes
+_NUL_FIELDS = NUL_FREE_FIELDS[ExecutionRecord]
+_NUL_TEXT_FIELDS = NUL_FREE_FIELDS[OutcomeRecord]
 _KIND = {kind.value: kind.value for kind in OutcomeKind}  # a kind as the schema passed it -> a plain str
 
 
@@ -229,7 +229,7 @@ class Validator:
             if (row := self._execution_row(dict(record), item, item.position, checked=True)) is not None:
                 executions.append(row)
         elif record is not None and (
-            outcome := self._outcome_row({**dict(record), "kind": record.kind.value}, item, item.position)
+            outcome := self._outcome_row({**dict(record), "kind": record.kind.value}, item, item.position, checked=True)
         ):
             outcomes.append(outcome)
 
@@ -269,9 +269,10 @@ class Validator:
         model, unit_id, session_id = get("model"), get("unit_id"), get("session_id")
         segment = get("segment")
         segment_json = self._segment_json(segment) if segment else "{}"
-        # One search over the short fields joined (None shows as "None"): the cheapest test found.
+        # The schema refused NUL in these fields (core.tracking.batch_schema), the models do not: on their
+        # path, one search over the fields joined (None shows as "None").
         if (
-            "\x00" in f"{label}{experiment}{arm}{model}{unit_id}{session_id}"
+            (checked and "\x00" in f"{label}{experiment}{arm}{model}{unit_id}{session_id}")
             or sections is _HAS_NUL
             or ("\\u0000" in segment_json and _segment_has_nul(segment or {}))
         ):
@@ -296,12 +297,14 @@ class Validator:
             record["occurred_at"].astimezone(UTC),
         )  # fmt: skip
 
-    def _outcome_row(self, record: dict[str, Any], item: Item, position: int) -> OutcomeValues | None:
-        """The row of a valid outcome (its kind's fields checked by the schema or the model)."""
+    def _outcome_row(
+        self, record: dict[str, Any], item: Item, position: int, *, checked: bool = False
+    ) -> OutcomeValues | None:
+        """The row of a valid outcome (its kind's fields checked by the schema or, if ``checked``, the model)."""
         client_id = record["id"]
         get = record.get
         error, original, corrected = get("error"), get("original"), get("corrected")
-        if "\x00" in f"{error}{original}{corrected}":
+        if checked and "\x00" in f"{error}{original}{corrected}":
             self._reject(_source(item, position), client_id, _nul_reason(record, _NUL_TEXT_FIELDS))
             return None
         if client_id in self._seen_outcomes:
