@@ -15,6 +15,7 @@ from core.db.engine import transaction
 from core.db.models.tracking import Execution, Outcome
 from core.tracking.ingest import IngestResult, IngestValidationError, ingest_records
 from core.tracking.keys import section_set_hash
+from core.tracking.precedence import NO_OUTCOME
 from core.tracking.records import ExecutionRecord
 from tests.tracking.conftest import execution, outcome, table_snapshot
 
@@ -171,6 +172,28 @@ def test_bulk_and_small_paths_leave_identical_rows(
     assert any(r.attached for r in small)
     # the replays took the merge path (at chunk size 7, after direct chunks in the same call)
     assert sum("merging the rest" in message for message in caplog.messages) == 2
+
+
+def test_bulk_executions_with_and_without_outcomes_carry_the_transaction_and_their_summary(registry: Engine) -> None:
+    """On the direct path, executions without an outcome in their chunk take id, summary and change_xid
+    from the columns' defaults; the others get them from Python. Both must read as one write."""
+    records = [execution(i) for i in range(8)] + [
+        outcome(1, 2, "USER_RATING", rating=5),
+        outcome(2, 5, "EXECUTION_FAILURE"),
+    ]
+    with transaction(registry) as session:
+        result = ingest_records(session, records, bulk_threshold=1)
+        xid = session.execute(text("SELECT (pg_current_xact_id()::text)::bigint")).scalar_one()
+    assert (result.path, result.executions, result.outcomes) == ("bulk", 8, 2)
+    with registry.connect() as conn:
+        query = "SELECT client_id, change_xid, accuracy, accuracy_kind, corrected, failed, rating FROM executions"
+        rows = {r[0]: tuple(r[1:]) for r in conn.execute(text(query))}
+        ids = conn.execute(text("SELECT count(DISTINCT id), min(id) > 0 FROM executions")).one()
+    assert {row[0] for row in rows.values()} == {xid}
+    assert rows["exec-2"][1:] == (1.0, "USER_RATING", False, False, 5)
+    assert rows["exec-5"][1:] == (0.0, "EXECUTION_FAILURE", False, True, None)
+    assert {rows[f"exec-{i}"][1:] for i in (0, 1, 3, 4, 6, 7)} == {NO_OUTCOME}
+    assert tuple(ids) == (8, True)
 
 
 def test_execution_row_keeps_the_section_set_and_resolved_ids(registry: Engine) -> None:
