@@ -1,25 +1,29 @@
 """Ingestion throughput against the raw COPY ceiling (issue 3).
 
-    python -m bench.ingest --rows 1000000 [--outcome-share 0.2] [--seed 7] [--verbose]
+    python -m bench.ingest --rows 1000000 [--repeat 5] [--outcome-share 0.2] [--seed 7] [--verbose]
 
-Prints one JSON line ``{"rows", "ingest_rows_per_s", "copy_rows_per_s", "ratio", ...}``.
+Prints one JSON line ``{"rows", "ingest_rows_per_s", "copy_rows_per_s", "ratio", "ratios", ...}``.
 
 * ``rows``: records, ``1 - outcome_share`` of them executions and the rest outcomes (half
   call-time successes, the rest corrections with text to redact and compare, failures with error
   text, scores and ratings; 3 % of outcomes arrive before their execution).
 * ``ingest_rows_per_s``: rows / wall time of ``ingest_records`` on the list of Python dicts (JSON-like:
-  timestamps as ISO strings), in one transaction, through pydantic validation, registry lookup,
-  accuracy computation, redaction, binary COPY into staging, the idempotent INSERT ... SELECT merges
-  with pending-outcome attachment and effective accuracy, until COMMIT returns.
+  timestamps as ISO strings) into empty tables, in one transaction, through pydantic validation,
+  registry lookup, accuracy computation, redaction and the bulk path (binary COPY into the tables
+  with each execution's effective accuracy, pending-outcome attachment), until COMMIT returns.
 * ``copy_rows_per_s``: rows / wall time of a raw binary COPY of the same records into bare tables
   (same column types — text, bigint, text[], jsonb, timestamptz — no index, no constraint), from
   tuples built before the clock starts, then COMMIT. ``copy_prepared_rows_per_s``: the same with the
   rows already encoded as our staging rows (JSON and section lists as text) — the tightest ceiling.
-* ``ratio`` = ingest / copy; ``ratio_vs_prepared`` = ingest / prepared copy.
+* ``ratio`` = ingest / copy (the issue's target); ``ratio_vs_prepared`` = ingest / prepared copy.
 * ``copy_indexed_rows_per_s``: the raw COPY again, into the same bare tables carrying the indexes the
   real ones cannot do without (unique client ids for idempotent replay, executions by prompt and time,
   outcomes by execution id); ``ratio_vs_indexed`` = ingest / indexed copy. Not the issue's target:
   it shows how much of the gap is index maintenance rather than ingestion code.
+* ``repeat`` rounds (default 5), each timing the three COPYs and then the ingestion back to back, each
+  measurement after a ``CHECKPOINT`` (so that none pays for the WAL another left behind).
+  Every rate and ratio is the median over the rounds, each ratio taken within its round, so that a
+  slow spell of a shared machine weighs on both of its sides; ``ratios`` lists each round's ``ratio``.
 * ``load_1min_start`` / ``load_1min_end``: the machine's 1-minute load average before and after
   (other work on a shared machine slows every figure; read them together).
 
@@ -33,6 +37,7 @@ import json
 import logging
 import os
 import random
+import statistics
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -40,6 +45,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
+from sqlalchemy import text
 
 from bench._db import psycopg_conninfo, scratch_database
 from core.db.engine import make_engine, transaction
@@ -175,6 +181,16 @@ _INDEXES = (
 )
 
 
+def _checkpoint(conn: psycopg.Connection[Any]) -> None:
+    """Flush what earlier measurements left dirty, so that no measurement pays for another's writes
+    (a checkpoint forced by the WAL they accumulated). Needs superuser or pg_checkpoint: skipped if not."""
+    try:
+        conn.execute("CHECKPOINT")
+    except psycopg.errors.InsufficientPrivilege:
+        conn.rollback()
+        log.warning("cannot CHECKPOINT on this server: rounds may pay for each other's writes")
+
+
 def _copy(
     conninfo: str, tables: list[tuple[str, str, list[str], list[tuple[Any, ...]]]], indexes: tuple[str, ...] = ()
 ) -> float:
@@ -187,6 +203,7 @@ def _copy(
         for statement in indexes:
             conn.execute(statement)
         conn.commit()
+        _checkpoint(conn)
         started = time.perf_counter()
         for name, _, types, rows in tables:
             with conn.cursor().copy(f"COPY {name} FROM STDIN (FORMAT BINARY)") as copy:
@@ -214,7 +231,28 @@ def _prepared_rows(url: str, records: list[dict[str, Any]]) -> tuple[list[ExecRo
     return executions, outcomes
 
 
-def run(rows: int, outcome_share: float, seed: int) -> dict[str, Any]:
+def _ingest(url: str, records: list[dict[str, Any]]) -> tuple[float, int]:
+    """Empty the tables, then ``ingest_records`` in one transaction; (wall seconds until COMMIT returns,
+    outcomes left pending)."""
+    engine = make_engine(url)
+    with engine.begin() as conn:  # the previous round's rows: every round stores the same ids anew
+        conn.execute(text("TRUNCATE executions, outcomes RESTART IDENTITY"))
+    with psycopg.connect(psycopg_conninfo(url), autocommit=True) as conn:
+        _checkpoint(conn)
+    started = time.perf_counter()
+    with transaction(engine) as session:
+        result = ingest_records(session, records)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    log.info("ingest: %.1fs (%s)", elapsed, result)
+    assert result.accepted == len(records), result
+    return elapsed, result.pending
+
+
+def run(rows: int, outcome_share: float, seed: int, repeat: int) -> dict[str, Any]:
+    """``repeat`` rounds, each timing the raw, indexed and prepared COPYs and then the ingestion, back to
+    back; every rate and ratio is the median over rounds, a ratio being taken within its round (so a
+    slow spell of a shared machine weighs on both sides of it), and ``ratios`` lists each round's."""
     load_start = os.getloadavg()[0]
     with scratch_database("ingest") as url:
         _register(url)
@@ -230,51 +268,51 @@ def run(rows: int, outcome_share: float, seed: int) -> dict[str, Any]:
             ("bare_out", "client_id text, execution_id text, kind text, accuracy float8, error text, original text, "
              "corrected text, score float8, rating int2, occurred_at timestamptz", _NATURAL_OUT, natural_out),
         ]  # fmt: skip
-        copy_s = _copy(conninfo, natural)
-        log.info("raw COPY: %.1fs", copy_s)
-        indexed_s = _copy(conninfo, natural, _INDEXES)
-        log.info("indexed COPY: %.1fs", indexed_s)
-        del natural, natural_exec, natural_out
-
         prepared_exec, prepared_out = _prepared_rows(url, records)
-        prepared_s = _copy(
-            conninfo,
-            [("bare_exec", "client_id text, prompt_id int8, version_id int8, label text, experiment text, arm text, "
-              "sections text, section_set_hash text, prompt_tokens int4, completion_tokens int4, latency_ms float8, "
-              "model text, unit_id text, session_id text, segment text, occurred_at timestamptz",
-              ["text", "int8", "int8", "text", "text", "text", "text", "text", "int4", "int4", "float8", "text",
-               "text", "text", "text", "timestamptz"], prepared_exec),  # type: ignore[list-item]
-             ("bare_out", "client_id text, execution_client_id text, kind text, accuracy float8, accuracy_given bool, "
-              "error text, original text, corrected text, score float8, rating int2, occurred_at timestamptz",
-              ["text", "text", "text", "float8", "bool", "text", "text", "text", "float8", "int2", "timestamptz"],
-              prepared_out)],
-        )  # fmt: skip
-        del prepared_exec, prepared_out
-        log.info("prepared COPY: %.1fs", prepared_s)
+        prepared = [
+            ("bare_exec", "client_id text, prompt_id int8, version_id int8, label text, experiment text, arm text, "
+             "sections text, section_set_hash text, prompt_tokens int4, completion_tokens int4, latency_ms float8, "
+             "model text, unit_id text, session_id text, segment text, occurred_at timestamptz",
+             ["text", "int8", "int8", "text", "text", "text", "text", "text", "int4", "int4", "float8", "text",
+              "text", "text", "text", "timestamptz"], prepared_exec),
+            ("bare_out", "client_id text, execution_client_id text, kind text, accuracy float8, accuracy_given bool, "
+             "error text, original text, corrected text, score float8, rating int2, occurred_at timestamptz",
+             ["text", "text", "text", "float8", "bool", "text", "text", "text", "float8", "int2", "timestamptz"],
+             prepared_out),
+        ]  # fmt: skip
 
-        engine = make_engine(url)
-        started = time.perf_counter()
-        with transaction(engine) as session:
-            result = ingest_records(session, records)
-        ingest_s = time.perf_counter() - started
-        engine.dispose()
-        log.info("ingest: %.1fs (%s)", ingest_s, result)
-        assert result.accepted == len(records), result
+        rounds: list[dict[str, float]] = []
+        pending = 0
+        for number in range(1, repeat + 1):
+            copy_s = _copy(conninfo, natural)  # type: ignore[arg-type]
+            indexed_s = _copy(conninfo, natural, _INDEXES)  # type: ignore[arg-type]
+            prepared_s = _copy(conninfo, prepared)  # type: ignore[arg-type]
+            ingest_s, pending = _ingest(url, records)
+            rounds.append({"copy": rows / copy_s, "indexed": rows / indexed_s, "prepared": rows / prepared_s,
+                           "ingest": rows / ingest_s, "ingest_s": ingest_s})  # fmt: skip
+            log.info("round %d: raw COPY %.1fs, indexed %.1fs, prepared %.1fs, ingest %.1fs (ratio %.3f)",
+                     number, copy_s, indexed_s, prepared_s, ingest_s, copy_s / ingest_s)  # fmt: skip
 
-    ingest_rate, copy_rate, prepared_rate = rows / ingest_s, rows / copy_s, rows / prepared_s
-    indexed_rate = rows / indexed_s
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in rounds)
+
+    def ratio(ceiling: str) -> float:
+        return round(statistics.median(r["ingest"] / r[ceiling] for r in rounds), 3)
+
     return {
         "rows": rows,
-        "ingest_rows_per_s": round(ingest_rate),
-        "copy_rows_per_s": round(copy_rate),
-        "ratio": round(ingest_rate / copy_rate, 3),
-        "copy_prepared_rows_per_s": round(prepared_rate),
-        "ratio_vs_prepared": round(ingest_rate / prepared_rate, 3),
-        "copy_indexed_rows_per_s": round(indexed_rate),
-        "ratio_vs_indexed": round(ingest_rate / indexed_rate, 3),
-        "ingest_s": round(ingest_s, 2),
+        "ingest_rows_per_s": round(median("ingest")),
+        "copy_rows_per_s": round(median("copy")),
+        "ratio": ratio("copy"),
+        "ratios": [round(r["ingest"] / r["copy"], 3) for r in rounds],
+        "copy_prepared_rows_per_s": round(median("prepared")),
+        "ratio_vs_prepared": ratio("prepared"),
+        "copy_indexed_rows_per_s": round(median("indexed")),
+        "ratio_vs_indexed": ratio("indexed"),
+        "ingest_s": round(median("ingest_s"), 2),
+        "repeat": repeat,
         "outcome_share": outcome_share,
-        "pending_after": result.pending,
+        "pending_after": pending,
         "load_1min_start": round(load_start, 2),
         "load_1min_end": round(os.getloadavg()[0], 2),
     }
@@ -285,10 +323,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--outcome-share", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of ceiling and ingestion (medians are reported)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
-    print(json.dumps(run(args.rows, args.outcome_share, args.seed)))
+    print(json.dumps(run(args.rows, args.outcome_share, args.seed, args.repeat)))
 
 
 if __name__ == "__main__":
