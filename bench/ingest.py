@@ -33,6 +33,7 @@ Both run on the same server and database (a scratch database; see ``bench._db``)
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -181,6 +182,9 @@ _INDEXES = (
 )
 
 
+Table = tuple[str, str, list[str], list[tuple[Any, ...]]]  # name, columns, COPY types, rows
+
+
 def _checkpoint(conn: psycopg.Connection[Any]) -> None:
     """Flush what earlier measurements left dirty, so that no measurement pays for another's writes
     (a checkpoint forced by the WAL they accumulated). Needs superuser or pg_checkpoint: skipped if not."""
@@ -191,9 +195,7 @@ def _checkpoint(conn: psycopg.Connection[Any]) -> None:
         log.warning("cannot CHECKPOINT on this server: rounds may pay for each other's writes")
 
 
-def _copy(
-    conninfo: str, tables: list[tuple[str, str, list[str], list[tuple[Any, ...]]]], indexes: tuple[str, ...] = ()
-) -> float:
+def _copy(conninfo: str, tables: list[Table], indexes: tuple[str, ...] = ()) -> float:
     """Create bare tables (with ``indexes``, if any), COPY the rows in binary, commit; wall seconds of
     COPY + commit."""
     with psycopg.connect(conninfo) as conn:
@@ -231,6 +233,32 @@ def _prepared_rows(url: str, records: list[dict[str, Any]]) -> tuple[list[ExecRo
     return executions, outcomes
 
 
+def _natural_tables(records: list[dict[str, Any]]) -> list[Table]:
+    natural_exec, natural_out = _natural_rows(records)
+    return [
+        ("bare_exec", "client_id text, prompt text, version text, label text, experiment text, arm text, "
+         "sections text[], prompt_tokens int4, completion_tokens int4, latency_ms float8, model text, "
+         "unit_id text, session_id text, segment jsonb, occurred_at timestamptz", _NATURAL_EXEC, natural_exec),
+        ("bare_out", "client_id text, execution_id text, kind text, accuracy float8, error text, original text, "
+         "corrected text, score float8, rating int2, occurred_at timestamptz", _NATURAL_OUT, natural_out),
+    ]  # fmt: skip
+
+
+def _prepared_tables(url: str, records: list[dict[str, Any]]) -> list[Table]:
+    prepared_exec, prepared_out = _prepared_rows(url, records)
+    return [
+        ("bare_exec", "client_id text, prompt_id int8, version_id int8, label text, experiment text, arm text, "
+         "sections text, section_set_hash text, prompt_tokens int4, completion_tokens int4, latency_ms float8, "
+         "model text, unit_id text, session_id text, segment text, occurred_at timestamptz",
+         ["text", "int8", "int8", "text", "text", "text", "text", "text", "int4", "int4", "float8", "text",
+          "text", "text", "text", "timestamptz"], prepared_exec),  # type: ignore[list-item]
+        ("bare_out", "client_id text, execution_client_id text, kind text, accuracy float8, accuracy_given bool, "
+         "error text, original text, corrected text, score float8, rating int2, occurred_at timestamptz",
+         ["text", "text", "text", "float8", "bool", "text", "text", "text", "float8", "int2", "timestamptz"],
+         prepared_out),
+    ]  # fmt: skip
+
+
 def _ingest(url: str, records: list[dict[str, Any]]) -> tuple[float, int]:
     """Empty the tables, then ``ingest_records`` in one transaction; (wall seconds until COMMIT returns,
     outcomes left pending)."""
@@ -260,33 +288,19 @@ def run(rows: int, outcome_share: float, seed: int, repeat: int) -> dict[str, An
         log.info("generated %d records", len(records))
         conninfo = psycopg_conninfo(url)
 
-        natural_exec, natural_out = _natural_rows(records)
-        natural = [
-            ("bare_exec", "client_id text, prompt text, version text, label text, experiment text, arm text, "
-             "sections text[], prompt_tokens int4, completion_tokens int4, latency_ms float8, model text, "
-             "unit_id text, session_id text, segment jsonb, occurred_at timestamptz", _NATURAL_EXEC, natural_exec),
-            ("bare_out", "client_id text, execution_id text, kind text, accuracy float8, error text, original text, "
-             "corrected text, score float8, rating int2, occurred_at timestamptz", _NATURAL_OUT, natural_out),
-        ]  # fmt: skip
-        prepared_exec, prepared_out = _prepared_rows(url, records)
-        prepared = [
-            ("bare_exec", "client_id text, prompt_id int8, version_id int8, label text, experiment text, arm text, "
-             "sections text, section_set_hash text, prompt_tokens int4, completion_tokens int4, latency_ms float8, "
-             "model text, unit_id text, session_id text, segment text, occurred_at timestamptz",
-             ["text", "int8", "int8", "text", "text", "text", "text", "text", "int4", "int4", "float8", "text",
-              "text", "text", "text", "timestamptz"], prepared_exec),
-            ("bare_out", "client_id text, execution_client_id text, kind text, accuracy float8, accuracy_given bool, "
-             "error text, original text, corrected text, score float8, rating int2, occurred_at timestamptz",
-             ["text", "text", "text", "float8", "bool", "text", "text", "text", "float8", "int2", "timestamptz"],
-             prepared_out),
-        ]  # fmt: skip
-
         rounds: list[dict[str, float]] = []
         pending = 0
         for number in range(1, repeat + 1):
-            copy_s = _copy(conninfo, natural)  # type: ignore[arg-type]
-            indexed_s = _copy(conninfo, natural, _INDEXES)  # type: ignore[arg-type]
-            prepared_s = _copy(conninfo, prepared)  # type: ignore[arg-type]
+            # Each side's rows are built for its measurement and dropped after it (as before a single
+            # round), so that no measurement runs with another's rows on the heap.
+            natural = _natural_tables(records)
+            copy_s = _copy(conninfo, natural)
+            indexed_s = _copy(conninfo, natural, _INDEXES)
+            del natural
+            prepared = _prepared_tables(url, records)
+            prepared_s = _copy(conninfo, prepared)
+            del prepared
+            gc.collect()
             ingest_s, pending = _ingest(url, records)
             rounds.append({"copy": rows / copy_s, "indexed": rows / indexed_s, "prepared": rows / prepared_s,
                            "ingest": rows / ingest_s, "ingest_s": ingest_s})  # fmt: skip
