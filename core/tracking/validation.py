@@ -257,7 +257,8 @@ class Validator:
     ) -> ExecValues | None:
         """The row of a valid execution (fields as ``ExecutionRecord`` has them; absent ones at their
         defaults). Unless ``checked`` (by the model), first what ``ExecutionRecord._check`` checks:
-        a failure sends the item through the model, which names it."""
+        a failure sends the item through the model, which names it. If ``checked``, its free-text
+        fields are searched for NUL (otherwise the batch schema refused it there)."""
         get = record.get
         label, experiment, arm = get("label") or None, get("experiment") or None, get("arm") or None
         sections = self._sections(get("sections"))
