@@ -48,8 +48,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import text
 
-from bench._db import psycopg_conninfo, scratch_database
-from core.db.engine import make_engine, transaction
+from bench._db import scratch_database
+from core.db.engine import make_engine, psycopg_conninfo, transaction
 from core.registry.prompts import create_prompt
 from core.registry.spec import VersionContent
 from core.registry.versions import add_version
